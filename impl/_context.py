@@ -1,0 +1,67 @@
+"""What a check needs to know about a connection: spec version, extensions, offer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .spec import DEFAULT_VERSION, LATEST_VERSION, Extension, SpecVersion
+
+__all__ = ["VERSION_RANK", "Context", "context_from_scope", "parse_version"]
+
+#: Release order of the spec versions, for "since" comparisons.
+VERSION_RANK: dict[SpecVersion, int] = {version: rank for rank, version in enumerate(SpecVersion)}
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """The facts about one connection that the checks depend on.
+
+    Attributes:
+        version: the spec version messages are judged against.
+        denial: whether the server advertised the Denial Response extension.
+        subprotocols: the subprotocols the client offered.
+    """
+
+    version: SpecVersion = DEFAULT_VERSION
+    denial: bool = False
+    subprotocols: tuple[str, ...] = ()
+
+
+def parse_version(value: SpecVersion | str) -> SpecVersion:
+    """Turn ``"2.3"`` (or a ``SpecVersion``) into a ``SpecVersion``.
+
+    Raises:
+        ValueError: for anything that is not one of the versions 2.0 to 2.5.
+    """
+    if isinstance(value, SpecVersion):
+        return value
+    try:
+        return SpecVersion(value)
+    except ValueError:
+        known = ", ".join(v.value for v in SpecVersion)
+        msg = f"unknown ASGI WebSocket spec version {value!r}; known versions are {known}"
+        raise ValueError(msg) from None
+
+
+def context_from_scope(scope: Mapping[str, Any], version: SpecVersion | str | None = None) -> Context:
+    """Read the context of a ``websocket`` scope.
+
+    The version is ``version`` when given, else ``scope["asgi"]["spec_version"]``,
+    else "2.0" as the spec says. A scope without any ``asgi`` key comes from a
+    test double such as Starlette's TestClient and is judged against the
+    latest version (AMB-29).
+
+    Raises:
+        ValueError: when the version is not one asgiws knows.
+    """
+    if version is None:
+        asgi = scope.get("asgi")
+        version = LATEST_VERSION if asgi is None else asgi.get("spec_version") or DEFAULT_VERSION
+    extensions = scope.get("extensions") or {}  # None means none (AMB-04)
+    return Context(
+        version=parse_version(version),
+        denial=Extension.DENIAL_RESPONSE in extensions,
+        subprotocols=tuple(scope.get("subprotocols") or ()),
+    )

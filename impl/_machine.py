@@ -1,0 +1,356 @@
+"""The interpreter: the spec tables compiled into dict lookups.
+
+For one spec version and one set of extensions, every pair of (receive state,
+send state) becomes a :class:`Node` holding, for each side, a dict from message
+type to the :class:`Step` it takes. Joint constraints are already applied (a
+refused message has no entry) and joint transitions already followed to their
+fixed point (a step leads straight to the settled node), so checking a message
+costs one dict lookup plus its compiled field check. Everything refused is
+explained from a second dict built from ``REJECTIONS`` and ``JOINT_CONSTRAINTS``,
+off the hot path.
+
+Nothing in this module knows a message type, a state or a clause by name: it
+reads ``asgiws.spec`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from ._context import Context, context_from_scope, parse_version
+from ._validate import Checker, FieldViolation, compile_message_check
+from .exceptions import InvalidMessageError, PeerGoneError, ProtocolViolation, WrongStateError
+from .spec import (
+    EXTENSION_NOT_ADVERTISED,
+    JOINT_CONSTRAINTS,
+    JOINT_TRANSITIONS,
+    MESSAGE_SCHEMAS,
+    MESSAGE_SIDE,
+    REJECTIONS,
+    TRANSITIONS,
+    UNKNOWN_TYPE,
+    MessageType,
+    Side,
+    Signal,
+    SpecVersion,
+    State,
+    Transition,
+    ViolationKind,
+)
+
+__all__ = ["ConnectionState", "Machine", "Node", "Refusal", "Step", "compile_machine"]
+
+States = tuple[State, State]
+
+_VIOLATIONS: dict[ViolationKind, type[ProtocolViolation]] = {
+    ViolationKind.WRONG_STATE: WrongStateError,
+    ViolationKind.INVALID_MESSAGE: InvalidMessageError,
+    ViolationKind.PEER_GONE: PeerGoneError,
+}
+
+# Starlette's wording when a side can take nothing at all any more.
+_EXHAUSTED = {
+    Side.RECEIVE: 'Cannot call "receive" once a disconnect message has been received.',
+    Side.SEND: 'Cannot call "send" once a close message has been sent.',
+}
+
+
+_BY_VALUE: dict[str, MessageType] = {message.value: message for message in MessageType}
+
+
+class Refusal(NamedTuple):
+    """Why a message type is refused in a node, before any exception is built."""
+
+    kind: ViolationKind
+    clauses: tuple[str, ...]
+    reason: str
+
+
+class Step:
+    """Where an allowed message leads, and the check its fields must pass.
+
+    ``guard`` names a field whose truth picks ``next`` (true) or ``alternative``
+    (false); ``rows`` are the spec transitions the step takes.
+    """
+
+    __slots__ = ("alternative", "check", "default", "guard", "next", "rows")
+
+    def __init__(self, check: Checker | None, rows: tuple[Transition, ...]) -> None:
+        self.check = check
+        self.rows = rows
+        self.guard: str | None = None
+        self.default: object = None
+        self.next: Node
+        self.alternative: Node
+
+    def target(self, message: Mapping[str, Any]) -> Node:
+        """The node this message leads to."""
+        if self.guard is None or message.get(self.guard, self.default):
+            return self.next
+        return self.alternative
+
+
+class Node:
+    """One pair of (receive state, send state) with everything each side may do there."""
+
+    __slots__ = ("allowed", "receive", "refusals", "send", "send_failed", "states")
+
+    def __init__(self, states: States) -> None:
+        self.states = states
+        self.receive: dict[str, Step] = {}
+        self.send: dict[str, Step] = {}
+        self.send_failed: Node | None = None
+        self.refusals: dict[Side, dict[MessageType, Refusal]] = {Side.RECEIVE: {}, Side.SEND: {}}
+        self.allowed: dict[Side, tuple[str, ...]] = {}
+
+    def steps(self, side: Side) -> dict[str, Step]:
+        """The steps of one side."""
+        return self.receive if side is Side.RECEIVE else self.send
+
+    def __repr__(self) -> str:
+        receive, send = self.states
+        return f"<Node receive={receive.name} send={send.name}>"
+
+
+def _settle(states: States) -> States:
+    # Follow the joint transitions until none applies (h11's fixed point).
+    changed = True
+    while changed:
+        changed = False
+        for joint in JOINT_TRANSITIONS:
+            if states == joint.when:
+                index = 0 if joint.side is Side.RECEIVE else 1
+                states = (joint.target, states[1]) if index == 0 else (states[0], joint.target)
+                changed = True
+    return states
+
+
+def _moved(states: States, side: Side, target: State) -> States:
+    return (target, states[1]) if side is Side.RECEIVE else (states[0], target)
+
+
+class Machine:
+    """The spec compiled for one spec version, with or without the denial extension.
+
+    Get one with :func:`compile_machine`; machines are immutable and shared.
+    """
+
+    def __init__(self, version: SpecVersion, denial: bool) -> None:
+        self.version = version
+        self.denial = denial
+        self.checks: dict[MessageType, Checker | None] = {
+            message: compile_message_check(schema, version) for message, schema in MESSAGE_SCHEMAS.items()
+        }
+        self.nodes: dict[States, Node] = {(r, s): Node((r, s)) for r in State for s in State}
+        for node in self.nodes.values():
+            self._fill(node)
+        self.initial = self.nodes[State.CONNECTING, State.CONNECTING]
+
+    def _exists(self, message: MessageType) -> bool:
+        return MESSAGE_SCHEMAS[message].extension is None or self.denial
+
+    def _fill(self, node: Node) -> None:
+        for side in Side:
+            own = node.states[0 if side is Side.RECEIVE else 1]
+            other = node.states[1 if side is Side.RECEIVE else 0]
+            rows: dict[MessageType, list[Transition]] = {}
+            for row in TRANSITIONS[side]:
+                if row.source is own and isinstance(row.trigger, MessageType) and self._exists(row.trigger):
+                    rows.setdefault(row.trigger, []).append(row)
+                elif row.source is own and row.trigger is Signal.SEND_FAILED:
+                    node.send_failed = self.nodes[_settle(_moved(node.states, side, row.target))]
+            refusals = node.refusals[side]
+            for rejection in REJECTIONS:
+                if rejection.side is side and rejection.state is own and self._exists(rejection.message):
+                    refusals[rejection.message] = Refusal(rejection.kind, rejection.clauses, rejection.reason)
+            for message in list(rows):
+                for constraint in JOINT_CONSTRAINTS:
+                    applies = constraint.side is side and (not constraint.messages or message in constraint.messages)
+                    if applies and other in constraint.other_states:
+                        refusals[message] = Refusal(constraint.kind, constraint.clauses, constraint.reason)
+                        del rows[message]
+                        break
+            steps = node.steps(side)
+            for message, matching in rows.items():
+                step = Step(self.checks[message], tuple(matching))
+                for row in matching:
+                    target = self.nodes[_settle(_moved(node.states, side, row.target))]
+                    if row.guard is None:
+                        step.next = target
+                        continue
+                    field, truth = row.guard.value
+                    step.guard = field
+                    step.default = next(f.default for f in MESSAGE_SCHEMAS[message].fields if f.name == field)
+                    if truth:
+                        step.next = target
+                    else:
+                        step.alternative = target
+                steps[message.value] = step
+            node.allowed[side] = tuple(steps)
+
+    # -- the public, pure interface -------------------------------------------------
+
+    def node(self, states: States) -> Node:
+        """The node for a pair of (receive state, send state)."""
+        return self.nodes[states]
+
+    def step(self, side: Side, states: States, message: Mapping[str, Any], context: Context) -> States:
+        """Judge one message and return the states it leads to.
+
+        Args:
+            side: ``RECEIVE`` for what the server delivered, ``SEND`` for what the
+                application sends.
+            states: the current (receive state, send state).
+            message: the ASGI message.
+            context: the connection's facts (subprotocols offered, ...).
+
+        Raises:
+            ProtocolViolation: a ``WrongStateError``, ``InvalidMessageError`` or
+                ``PeerGoneError`` naming the clause, the states, the message type
+                and the allowed ones. Nothing changes when it is raised.
+        """
+        node = self.nodes[states]
+        try:
+            step = node.steps(side)[message["type"]]
+        except (KeyError, TypeError):
+            raise self.refuse(node, side, message) from None
+        if step.check is not None:
+            try:
+                step.check(message, context)
+            except FieldViolation as problem:
+                raise self.invalid(node, side, message, problem) from None
+        return step.target(message).states
+
+    def fail_send(self, states: States) -> States:
+        """The states after the server's ``send()`` raised ``OSError`` (ASGI 2.4)."""
+        node = self.nodes[states].send_failed
+        return states if node is None else node.states
+
+    # -- explaining refusals (off the hot path) ------------------------------------
+
+    def refuse(self, node: Node, side: Side, message: object) -> ProtocolViolation:
+        """Build the violation for a message that has no step in ``node``."""
+        allowed = node.allowed[side]
+        if not isinstance(message, Mapping):
+            clauses = UNKNOWN_TYPE[side]
+            text = f"ASGI messages are dicts, not {type(message).__name__} [{clauses[0]}]"
+            return self._violation(node, side, None, Refusal(ViolationKind.INVALID_MESSAGE, clauses, "a message is a dict"), text)
+        message_type = message.get("type")
+        known = _BY_VALUE.get(message_type) if isinstance(message_type, str) else None
+        if known is None or MESSAGE_SIDE[known] is not side:
+            clauses = UNKNOWN_TYPE[side]
+            refusal = Refusal(ViolationKind.INVALID_MESSAGE, clauses, f"not a {side.value}-side WebSocket message type")
+            text = f"Unexpected ASGI message type {message_type!r} on the {side.value} side [{clauses[0]}]"
+            return self._violation(node, side, message_type, refusal, text)
+        if not self._exists(known):
+            refusal = Refusal(ViolationKind.INVALID_MESSAGE, EXTENSION_NOT_ADVERTISED, "the server did not advertise this extension")
+            text = f"{known.value!r} needs the {MESSAGE_SCHEMAS[known].extension} extension, which the server did not advertise"
+            return self._violation(node, side, message_type, refusal, f"{text} [{refusal.clauses[0]}]")
+        refusal = node.refusals[side][known]
+        if refusal.kind is ViolationKind.PEER_GONE:
+            text = f"Cannot send {known.value!r}: the client has disconnected [{refusal.clauses[0]}]"
+        elif allowed:
+            text = f"Expected ASGI message {_quote(allowed)}, but got {known.value!r}"
+        else:
+            text = _EXHAUSTED[side]
+        return self._violation(node, side, message_type, refusal, text)
+
+    def invalid(self, node: Node, side: Side, message: Mapping[str, Any], problem: FieldViolation) -> InvalidMessageError:
+        """Build the violation for a message whose fields broke a rule."""
+        where = f"{problem.field!r} " if problem.field else ""
+        text = f"Invalid {message['type']!r} message: {where}{problem.detail} [{problem.clauses[0]}]"
+        refusal = Refusal(ViolationKind.INVALID_MESSAGE, problem.clauses, problem.detail)
+        error = self._violation(node, side, message["type"], refusal, text)
+        assert isinstance(error, InvalidMessageError)
+        error.field = problem.field
+        return error
+
+    def _violation(self, node: Node, side: Side, message_type: object, refusal: Refusal, text: str) -> ProtocolViolation:
+        receive, send = node.states
+        error = _VIOLATIONS[refusal.kind](
+            text,
+            kind=refusal.kind,
+            clauses=refusal.clauses,
+            side=side,
+            states=node.states,
+            message_type=message_type,
+            allowed=node.allowed[side],
+            reason=refusal.reason,
+        )
+        error.add_note(
+            f"{refusal.clauses[0]}: {refusal.reason} (receive side {receive.name}, send side {send.name}; see `asgiws explain {refusal.clauses[0]}`)"
+        )
+        return error
+
+
+def _quote(types: tuple[str, ...]) -> str:
+    # Starlette's wording: "a", "b" or "c".
+    quoted = [f'"{t}"' for t in types]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+@functools.cache
+def compile_machine(version: SpecVersion | str, denial: bool) -> Machine:
+    """The compiled machine for a spec version (``"2.3"`` or ``SpecVersion``), with or without the denial extension."""
+    return Machine(parse_version(version), denial)
+
+
+class ConnectionState:
+    """The protocol state of one connection, advanced message by message.
+
+    This is the interpreter's stateful face, in the manner of h11's
+    ``ConnectionState``: feed it what the server delivered with
+    :meth:`receive` and what the application sends with :meth:`send`. A
+    refused message raises and leaves the state as it was.
+
+    Args:
+        scope: the ``websocket`` scope; it supplies the spec version, the
+            extensions and the offered subprotocols.
+        version: judge against this spec version instead of the scope's.
+    """
+
+    def __init__(self, scope: Mapping[str, Any] | None = None, *, version: SpecVersion | str | None = None) -> None:
+        self.context = context_from_scope(scope or {"asgi": {}}, version)
+        self.machine = compile_machine(self.context.version, self.context.denial)
+        self.node = self.machine.initial
+        #: The code of the ``websocket.disconnect`` the server delivered, if any.
+        self.disconnect_code: int | None = None
+
+    @property
+    def states(self) -> States:
+        """The (receive side, send side) states."""
+        return self.node.states
+
+    def receive(self, message: Mapping[str, Any]) -> None:
+        """Take a message the server delivered through ``receive()``."""
+        self._advance(Side.RECEIVE, message)
+        if message["type"] == MessageType.DISCONNECT:
+            self.disconnect_code = message["code"]
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        """Take a message the application passes to ``send()``."""
+        self._advance(Side.SEND, message)
+
+    def send_failed(self) -> None:
+        """Record that the server's ``send()`` raised ``OSError``."""
+        node = self.node.send_failed
+        if node is not None:
+            self.node = node
+
+    def _advance(self, side: Side, message: Mapping[str, Any]) -> None:
+        node = self.node
+        try:
+            step = node.steps(side)[message["type"]]
+        except (KeyError, TypeError):
+            error = self.machine.refuse(node, side, message)
+            if isinstance(error, PeerGoneError):
+                error.code = self.disconnect_code
+            raise error from None
+        if step.check is not None:
+            try:
+                step.check(message, self.context)
+            except FieldViolation as problem:
+                raise self.machine.invalid(node, side, message, problem) from None
+        self.node = step.target(message)

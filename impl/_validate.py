@@ -1,0 +1,356 @@
+"""Field checks, compiled from the schemas in ``asgiws.spec.schemas``.
+
+Each schema becomes one small Python function, generated as source text and
+compiled once per spec version, the way ``dataclasses`` builds ``__init__``.
+A generic loop over the schema would cost a few function calls per field on
+every message; the generated function is what a careful person would write by
+hand for that schema, and it is still nothing but the schema: every branch in
+it comes from a ``Field`` or a ``Constraint``.
+
+A check raises :class:`FieldViolation` with the clauses of the rule it broke;
+the interpreter adds the states and turns it into ``InvalidMessageError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from ._context import VERSION_RANK, Context
+from .spec import (
+    SCOPE_SCHEMA,
+    VERSION_GATE_CLAUSES,
+    Check,
+    Constraint,
+    Field,
+    MessageSchema,
+    Side,
+    SpecVersion,
+    ValueKind,
+)
+
+__all__ = ["EMITTERS", "Checker", "FieldViolation", "compile_message_check", "compile_scope_check"]
+
+#: A compiled check: returns None or raises FieldViolation.
+Checker = Callable[[Mapping[str, Any], Context], None]
+
+
+class FieldViolation(Exception):
+    """A field broke a rule: which clauses, which field, and what is wrong with it."""
+
+    def __init__(self, clauses: tuple[str, ...], field: str | None, detail: str) -> None:
+        super().__init__(detail)
+        self.clauses = clauses
+        self.field = field
+        self.detail = detail
+
+
+_ABSENT = object()
+
+_TYPE_TESTS: dict[ValueKind, str] = {
+    # Exact-class tests first: they are the common case and the cheapest.
+    ValueKind.STR: "({v}.__class__ is str or isinstance({v}, str))",
+    ValueKind.BYTES: "({v}.__class__ is bytes or isinstance({v}, bytes))",
+    ValueKind.INT: "({v}.__class__ is int or (isinstance({v}, int) and not isinstance({v}, bool)))",
+    ValueKind.BOOL: "isinstance({v}, bool)",
+    ValueKind.DICT: "isinstance({v}, dict)",
+    ValueKind.HEADERS: "_is_headers({v})",
+    ValueKind.STR_LIST: "_is_str_list({v})",
+    ValueKind.HOST_PORT: "_is_address({v}, False)",
+    ValueKind.SERVER_ADDRESS: "_is_address({v}, True)",
+}
+
+_TYPE_NAMES: dict[ValueKind, str] = {
+    ValueKind.STR: "a str",
+    ValueKind.BYTES: "bytes",
+    ValueKind.INT: "an int",
+    ValueKind.BOOL: "a bool",
+    ValueKind.DICT: "a dict",
+    ValueKind.HEADERS: "a list of [name, value] pairs of bytes",
+    ValueKind.STR_LIST: "a list of str",
+    ValueKind.HOST_PORT: "a [host, port] pair of str and int",
+    ValueKind.SERVER_ADDRESS: "a [host, port] pair of str and int (or [path, None])",
+}
+
+
+def _reiterable(value: object) -> bool:
+    # An iterator would be used up by the check and reach the server empty.
+    return isinstance(value, Iterable) and not isinstance(value, Iterator | str | bytes | Mapping)
+
+
+def _is_headers(value: object) -> bool:
+    if not _reiterable(value):
+        return False
+    for pair in value:  # type: ignore[attr-defined]
+        if not _reiterable(pair) or len(pair) != 2:
+            return False
+        name, val = pair
+        if not (isinstance(name, bytes) and isinstance(val, bytes)):
+            return False
+    return True
+
+
+def _is_str_list(value: object) -> bool:
+    return _reiterable(value) and all(isinstance(item, str) for item in value)  # type: ignore[attr-defined]
+
+
+def _is_address(value: object, port_may_be_none: bool) -> bool:
+    if not _reiterable(value) or len(value) != 2:  # type: ignore[arg-type]
+        return False
+    host, port = value  # type: ignore[misc]
+    if port is None:
+        return port_may_be_none and isinstance(host, str)
+    return isinstance(host, str) and isinstance(port, int) and not isinstance(port, bool)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bad_token(values: Iterable[str]) -> str | None:
+    # RFC 6455 §4.1: non-empty, U+0021..U+007E without HTTP separators, unique.
+    seen: set[str] = set()
+    for value in values:
+        if not value or any(not ("!" <= ch <= "~") or ch in '()<>@,;:\\"/[]?={}' for ch in value):
+            return f"{value!r} is not a token"
+        if value in seen:
+            return f"{value!r} is offered twice"
+        seen.add(value)
+    return None
+
+
+def _carries_value(value: object) -> bool:
+    return value is not None and not (isinstance(value, str | bytes | list | tuple) and len(value) == 0)
+
+
+def _header_names(value: Iterable[tuple[bytes, bytes]]) -> Iterator[bytes]:
+    return (pair[0] for pair in value)
+
+
+def _in_ranges(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(low <= code <= high for low, high in ranges)
+
+
+def _describe_ranges(ranges: tuple[tuple[int, int], ...]) -> str:
+    return ", ".join(str(low) if low == high else f"{low}-{high}" for low, high in ranges)
+
+
+class _Source:
+    """Accumulates the text and the constants of one generated function."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        #: The field whose checks are being emitted (None for whole-message rules).
+        self.field: str | None = None
+        self.lines: list[str] = []
+        self.constants: dict[str, object] = {}
+
+    def const(self, value: object) -> str:
+        key = f"_c{len(self.constants)}"
+        self.constants[key] = value
+        return key
+
+    def emit(self, depth: int, line: str) -> None:
+        self.lines.append("    " * depth + line)
+
+    def fail(self, depth: int, clauses: tuple[str, ...], detail: str) -> None:
+        # ``detail`` is an f-string body: it may name the locals of the check.
+        self.emit(depth, f"raise _FieldViolation({self.const(clauses)}, {self.field!r}, f{detail!r})")
+
+    def build(self) -> Checker | None:
+        if not self.lines:
+            return None
+        text = f"def {self.name}(m, ctx):\n" + "\n".join(self.lines) + "\n"
+        namespace: dict[str, Any] = {
+            **self.constants,
+            "_ABSENT": _ABSENT,
+            "_FieldViolation": FieldViolation,
+            "_is_headers": _is_headers,
+            "_is_str_list": _is_str_list,
+            "_is_address": _is_address,
+            "_utf8": _utf8,
+            "_bad_token": _bad_token,
+            "_carries_value": _carries_value,
+            "_header_names": _header_names,
+            "_in_ranges": _in_ranges,
+        }
+        exec(compile(text, f"<asgiws check {self.name}>", "exec"), namespace)
+        checker: Checker = namespace[self.name]
+        checker.__asgiws_source__ = text  # type: ignore[attr-defined]
+        return checker
+
+
+def _variable(field: Field) -> str:
+    return "v_" + field.name.replace(".", "__")
+
+
+def _emit_lookup(src: _Source, field: Field) -> None:
+    # A nullable field treats None as absent, so None can stand for both.
+    var, missing = _variable(field), "None" if field.nullable else "_ABSENT"
+    parent, _, key = field.name.rpartition(".")
+    if parent:
+        src.emit(1, f"_p = m.get({parent!r})")
+        src.emit(1, f"{var} = _p.get({key!r}, {missing}) if isinstance(_p, dict) else {missing}")
+    else:
+        src.emit(1, f"{var} = m.get({key!r}, {missing})")
+
+
+_Emitter = Callable[[_Source, int, str, Constraint, SpecVersion], None]
+
+
+def _equals(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    allowed = c.param if isinstance(c.param, tuple) else (c.param,)
+    src.emit(depth, f"if {v} not in {src.const(allowed)}:")
+    src.fail(depth + 1, c.clauses, f"is {{{v}!r}}; expected one of {', '.join(map(repr, allowed))}")
+
+
+def _not_empty(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    src.emit(depth, f"if not {v}:")
+    src.fail(depth + 1, c.clauses, "must not be empty")
+
+
+def _utf8_encodable(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    src.emit(depth, f"if not {v}.isascii() and not _utf8({v}):")
+    src.fail(depth + 1, c.clauses, "cannot be encoded as UTF-8 (it holds a lone surrogate)")
+
+
+def _max_utf8_bytes(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    # A str of n characters is at most 4n bytes: short ones need no encoding.
+    src.emit(depth, f"if len({v}) * 4 > {c.param} and len({v}.encode('utf-8')) > {c.param}:")
+    src.fail(depth + 1, c.clauses, f"is {{len({v}.encode('utf-8'))}} bytes of UTF-8; at most {c.param} fit in a Close frame")
+
+
+def _close_code(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    ranges: tuple[tuple[int, int], ...] = c.param  # type: ignore[assignment]
+    src.emit(depth, f"if not _in_ranges({v}, {src.const(ranges)}):")
+    src.fail(depth + 1, c.clauses, f"{{{v}}} is not a valid close code here; valid: {_describe_ranges(ranges)}")
+
+
+def _int_range(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    low, high = c.param  # type: ignore[misc]
+    src.emit(depth, f"if not {low} <= {v} <= {high}:")
+    src.fail(depth + 1, c.clauses, f"is {{{v}}}; expected {low} to {high}")
+
+
+def _not_true(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    src.emit(depth, f"if {v}:")
+    src.fail(depth + 1, c.clauses, "must not be true")
+
+
+def _offered_subprotocol(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    src.emit(depth, f"if {v} not in ctx.subprotocols:")
+    src.fail(depth + 1, c.clauses, f"{{{v}!r}} was not offered by the client; offered: {{list(ctx.subprotocols)}}")
+
+
+def _header_rule(test: str, detail: str) -> _Emitter:
+    # Every header rule is a test on each name; ``_n`` is the name in hand.
+    def emit(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+        src.emit(depth, f"for _n in _header_names({v}):")
+        src.emit(depth + 1, "if " + test.format(names=src.const(c.param and tuple(n.encode() for n in c.param))) + ":")  # type: ignore[attr-defined]
+        src.fail(depth + 2, c.clauses, detail)
+
+    return emit
+
+
+def _subprotocol_tokens(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    src.emit(depth, f"_d = _bad_token({v})")
+    src.emit(depth, "if _d:")
+    src.fail(depth + 1, c.clauses, "{_d}")
+
+
+def _only_with_scheme(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    src.emit(depth, f"if m.get('scheme', 'ws') != {c.param!r}:")
+    src.fail(depth + 1, c.clauses, f"is only allowed when the scheme is {c.param!r}")
+
+
+def _port_none_since(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    since: SpecVersion = c.param  # type: ignore[assignment]
+    if VERSION_RANK[version] < VERSION_RANK[since]:
+        src.emit(depth, f"if {v}[1] is None:")
+        src.fail(depth + 1, c.clauses, f"may be [path, None] only from spec version {since.value} on")
+
+
+#: One emitter per kind of check: the vocabulary the schemas are written in.
+EMITTERS: dict[Check, _Emitter] = {
+    Check.EQUALS: _equals,
+    Check.NOT_EMPTY: _not_empty,
+    Check.UTF8: _utf8_encodable,
+    Check.MAX_UTF8_BYTES: _max_utf8_bytes,
+    Check.CLOSE_CODE: _close_code,
+    Check.INT_RANGE: _int_range,
+    Check.NOT_TRUE: _not_true,
+    Check.OFFERED_SUBPROTOCOL: _offered_subprotocol,
+    Check.LOWERCASE_HEADER_NAMES: _header_rule("_n != _n.lower()", "header name {_n!r} is not lower-case"),
+    Check.NO_PSEUDO_HEADERS: _header_rule("_n[:1] == b':'", "pseudo header {_n!r} is not allowed"),
+    Check.FORBIDDEN_HEADER_NAMES: _header_rule("_n.lower() in {names}", "header {_n!r} belongs to the server's handshake"),
+    Check.SUBPROTOCOL_TOKENS: _subprotocol_tokens,
+    Check.ONLY_WITH_SCHEME: _only_with_scheme,
+    Check.PORT_NONE_SINCE: _port_none_since,
+}
+
+
+def _emit_field(src: _Source, field: Field, version: SpecVersion, gated: bool) -> None:
+    v = _variable(field)
+    src.field = field.name
+    _emit_lookup(src, field)
+    if field.required:
+        src.emit(1, f"if {v} is _ABSENT:")
+        src.fail(2, field.clauses, "is required")
+    present = f"{v} is not None" if field.nullable else f"{v} is not _ABSENT"
+    src.emit(1, f"if {present}:")
+    depth = 2
+    if gated:
+        # Newer than the connection's version: only an empty value is harmless.
+        src.emit(depth, f"if _carries_value({v}):")
+        src.fail(
+            depth + 1,
+            VERSION_GATE_CLAUSES,
+            f"was added in spec version {field.since.value}; this connection speaks {version.value}",
+        )
+        return
+    src.emit(depth, f"if not {_TYPE_TESTS[field.kind].format(v=v)}:")
+    src.fail(depth + 1, field.clauses, f"must be {_TYPE_NAMES[field.kind]}, not {{type({v}).__name__}}")
+    for constraint in field.constraints:
+        EMITTERS[constraint.check](src, depth, v, constraint, version)
+
+
+def _emit_exactly_one(src: _Source, constraint: Constraint, by_name: dict[str, Field]) -> None:
+    names: tuple[str, ...] = constraint.param  # type: ignore[assignment]
+    # Every field named here is nullable, so "set" means "not None".
+    assert all(by_name[n].nullable for n in names), names
+    given = " + ".join(f"({_variable(by_name[n])} is not None)" for n in names)
+    src.field = None
+    src.emit(1, f"if {given} != 1:")
+    src.fail(2, constraint.clauses, f"exactly one of {' / '.join(names)} must be set (not None)")
+
+
+def compile_message_check(schema: MessageSchema, version: SpecVersion) -> Checker | None:
+    """Compile the field checks of one message type for one spec version.
+
+    Returns None when the message has nothing to check (``websocket.connect``).
+    """
+    src = _Source("check_" + schema.type.value.replace(".", "_"))
+    rank = VERSION_RANK[version]
+    for field in schema.fields:
+        # Only what the application sends is gated: a newer field from the
+        # server is harmless to the application (AMB-06, WS-011).
+        gated = schema.side is Side.SEND and VERSION_RANK[field.since] > rank
+        _emit_field(src, field, version, gated)
+    by_name = {field.name: field for field in schema.fields}
+    for constraint in schema.constraints:
+        _emit_exactly_one(src, constraint, by_name)
+    return src.build()
+
+
+def compile_scope_check(version: SpecVersion) -> Checker:
+    """Compile the checks of a ``websocket`` scope for one spec version."""
+    src = _Source("check_scope")
+    for field in SCOPE_SCHEMA.fields:
+        _emit_field(src, field, version, gated=False)
+    checker = src.build()
+    assert checker is not None
+    return checker

@@ -1,0 +1,108 @@
+"""asgiws.spec: the ASGI WebSocket protocol as data.
+
+Theory of operation
+-------------------
+
+An ASGI WebSocket connection is two streams of dict messages over one
+connection. The server delivers ``websocket.connect``, ``websocket.receive`` and
+``websocket.disconnect`` through ``receive()``; the application sends
+``websocket.accept``, ``websocket.send``, ``websocket.close`` and, with the
+Denial Response extension, ``websocket.http.response.start`` and
+``websocket.http.response.body`` through ``send()``. We model each stream as
+its own small machine, keyed by side the way h11 keys its tables by role, with
+Starlette's state names so that ``client_state`` and ``application_state`` mean
+what they always meant:
+
+* the receive side (``transitions.RECEIVE_TRANSITIONS``) walks CONNECTING ->
+  CONNECTED -> DISCONNECTED, through RESPONSE when the handshake is refused with
+  an HTTP response;
+* the send side (``transitions.SEND_TRANSITIONS``) walks CONNECTING ->
+  CONNECTED or RESPONSE -> DISCONNECTED.
+
+The two are not independent, whatever Starlette's code suggests: data cannot
+arrive before the application accepted, a denial response means no data will
+ever arrive, and after the disconnect nobody is left to send to. Those
+couplings are tables too (``joint.py``). Every pair of (side, state, message
+type) without a transition has an explicit rejection with its clause
+(``rejections.py``), and every message has a schema (``schemas.py``). Spec
+versions and the denial extension gate fields and messages (``versions.py``).
+Where the spec is silent, ``ambiguities.py`` records what we decided and why.
+
+Rule 1: everything that affects what is allowed lives in this package, as
+data. If a rule is only in code it is invisible to the generated tests, the
+diagrams and the exported spec, so it is a bug. The interpreter in
+``asgiws._machine`` reads these tables and nothing else.
+
+Rule 2: this package is pure declarations: enums, frozen dataclasses and
+module-level constants, standard library only, nothing imported from the
+runtime. A test holds us to it.
+"""
+
+from __future__ import annotations
+
+from .ambiguities import AMBIGUITIES, Ambiguity
+from .clauses import CLAUSES, Clause, Level, Party
+from .joint import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, JointConstraint, JointTransition
+from .messages import MESSAGE_SIDE, MessageType, Signal
+from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNKNOWN_TYPE, Rejection, ViolationKind
+from .schemas import (
+    EXTRA_KEYS_ALLOWED,
+    MESSAGE_SCHEMAS,
+    REPORTABLE_CLOSE_CODES,
+    SCOPE_SCHEMA,
+    SENDABLE_CLOSE_CODES,
+    Check,
+    Constraint,
+    Field,
+    MessageSchema,
+    ScopeSchema,
+    ValueKind,
+)
+from .states import Side, State
+from .transitions import RECEIVE_TRANSITIONS, SEND_TRANSITIONS, TRANSITIONS, Guard, Transition
+from .versions import DEFAULT_VERSION, LATEST_VERSION, VERSION_CHANGES, VERSION_GATE_CLAUSES, Extension, SpecVersion
+
+__all__ = [
+    "AMBIGUITIES",
+    "CLAUSES",
+    "DEFAULT_VERSION",
+    "EXTENSION_NOT_ADVERTISED",
+    "EXTRA_KEYS_ALLOWED",
+    "JOINT_CONSTRAINTS",
+    "JOINT_TRANSITIONS",
+    "LATEST_VERSION",
+    "MESSAGE_SCHEMAS",
+    "MESSAGE_SIDE",
+    "RECEIVE_TRANSITIONS",
+    "REJECTIONS",
+    "REPORTABLE_CLOSE_CODES",
+    "SCOPE_SCHEMA",
+    "SENDABLE_CLOSE_CODES",
+    "SEND_TRANSITIONS",
+    "TRANSITIONS",
+    "UNKNOWN_TYPE",
+    "VERSION_CHANGES",
+    "VERSION_GATE_CLAUSES",
+    "Ambiguity",
+    "Check",
+    "Clause",
+    "Constraint",
+    "Extension",
+    "Field",
+    "Guard",
+    "JointConstraint",
+    "JointTransition",
+    "Level",
+    "MessageSchema",
+    "MessageType",
+    "Party",
+    "Rejection",
+    "ScopeSchema",
+    "Side",
+    "Signal",
+    "SpecVersion",
+    "State",
+    "Transition",
+    "ValueKind",
+    "ViolationKind",
+]
