@@ -49,8 +49,8 @@ def citations() -> dict[str, tuple[str, ...]]:
             cite(row.clauses, "transition " + describe_transition(row))
     for rejection in REJECTIONS:
         cite(rejection.clauses, f"rejection {rejection.side.value} side: {rejection.message.value} in {rejection.state.name}")
-    for constraint in JOINT_CONSTRAINTS:
-        cite(constraint.clauses, f"joint constraint {constraint.name}")
+    for joint_constraint in JOINT_CONSTRAINTS:
+        cite(joint_constraint.clauses, f"joint constraint {joint_constraint.name}")
     for joint in JOINT_TRANSITIONS:
         cite(joint.clauses, f"joint transition {joint.name}")
     for side, clauses in UNKNOWN_TYPE.items():
@@ -73,7 +73,8 @@ def citations() -> dict[str, tuple[str, ...]]:
     return {clause: tuple(places) for clause, places in found.items()}
 
 
-_BY_ID: dict[str, Clause | Ambiguity] = {entry.id.upper(): entry for entry in (*CLAUSES, *AMBIGUITIES)}
+_ENTRIES: list[Clause | Ambiguity] = [*CLAUSES, *AMBIGUITIES]
+_BY_ID: dict[str, Clause | Ambiguity] = {entry.id.upper(): entry for entry in _ENTRIES}
 
 
 def lookup(clause_id: str) -> Clause | Ambiguity | None:

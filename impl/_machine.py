@@ -291,10 +291,17 @@ def _quote(types: tuple[str, ...]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
-@functools.cache
 def compile_machine(version: SpecVersion | str, denial: bool) -> Machine:
-    """The compiled machine for a spec version (``"2.3"`` or ``SpecVersion``), with or without the denial extension."""
-    return Machine(parse_version(version), denial)
+    """The compiled machine for a spec version (``"2.3"`` or ``SpecVersion``), with or without the denial extension.
+
+    Machines are built once per (version, denial) and shared.
+    """
+    return _compiled(parse_version(version), denial)
+
+
+@functools.cache
+def _compiled(version: SpecVersion, denial: bool) -> Machine:
+    return Machine(version, denial)
 
 
 class ConnectionState:

@@ -14,7 +14,7 @@ the interpreter adds the states and turns it into ``InvalidMessageError``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from ._context import VERSION_RANK, Context
 from .spec import (
@@ -73,15 +73,15 @@ _TYPE_NAMES: dict[ValueKind, str] = {
 }
 
 
-def _reiterable(value: object) -> bool:
+def _reiterable(value: Any) -> bool:
     # An iterator would be used up by the check and reach the server empty.
     return isinstance(value, Iterable) and not isinstance(value, Iterator | str | bytes | Mapping)
 
 
-def _is_headers(value: object) -> bool:
+def _is_headers(value: Any) -> bool:
     if not _reiterable(value):
         return False
-    for pair in value:  # type: ignore[attr-defined]
+    for pair in value:
         if not _reiterable(pair) or len(pair) != 2:
             return False
         name, val = pair
@@ -90,14 +90,14 @@ def _is_headers(value: object) -> bool:
     return True
 
 
-def _is_str_list(value: object) -> bool:
-    return _reiterable(value) and all(isinstance(item, str) for item in value)  # type: ignore[attr-defined]
+def _is_str_list(value: Any) -> bool:
+    return _reiterable(value) and all(isinstance(item, str) for item in value)
 
 
-def _is_address(value: object, port_may_be_none: bool) -> bool:
-    if not _reiterable(value) or len(value) != 2:  # type: ignore[arg-type]
+def _is_address(value: Any, port_may_be_none: bool) -> bool:
+    if not _reiterable(value) or len(value) != 2:
         return False
-    host, port = value  # type: ignore[misc]
+    host, port = value
     if port is None:
         return port_may_be_none and isinstance(host, str)
     return isinstance(host, str) and isinstance(port, int) and not isinstance(port, bool)
@@ -231,7 +231,7 @@ def _close_code(src: _Source, depth: int, v: str, c: Constraint, version: SpecVe
 
 
 def _int_range(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    low, high = c.param  # type: ignore[misc]
+    low, high = cast(tuple[int, int], c.param)
     src.emit(depth, f"if not {low} <= {v} <= {high}:")
     src.fail(depth + 1, c.clauses, f"is {{{v}}}; expected {low} to {high}")
 

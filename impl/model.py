@@ -84,7 +84,10 @@ class ReferenceModel:
         return holds
 
     def _joint(self, side: Side, trigger: object) -> Any:
+        # Joint constraints restrict messages; a signal reports what already happened.
         def allowed(event: Any) -> bool:
+            if not isinstance(trigger, MessageType):
+                return True
             other = self.sides[side].peer.state
             for constraint in JOINT_CONSTRAINTS:
                 hits = not constraint.messages or trigger in constraint.messages

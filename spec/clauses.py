@@ -157,6 +157,7 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "By default a send() after the connection closed is no error and does nothing; for WebSocket from spec 2.4 on, WS-041 replaces this.",
         "asgiref specs/asgi.rst § Error Handling",
+        unchecked="asgiws refuses sends after the disconnect in every version (AMB-16) rather than relying on the server's no-op.",
     ),
     Clause(
         "WS-014",
@@ -854,6 +855,7 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "After the app's websocket.close, data still arriving from the client should not be delivered as websocket.receive.",
         "asgiref maintainer ruling #349",
+        unchecked="Deliberately not enforced (AMB-30): a message the client sent before the close crossed is queued and looks the same.",
     ),
     Clause(
         "J-12",

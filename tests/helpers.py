@@ -1,0 +1,47 @@
+"""Shared test helpers: every reachable node of a compiled machine, and message builders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from asgiws import Machine
+from asgiws._machine import Node
+from asgiws.spec import MessageType
+
+#: One well-formed message of every type, as a server or an application would send it.
+VALID: dict[MessageType, dict[str, Any]] = {
+    MessageType.CONNECT: {"type": "websocket.connect"},
+    MessageType.RECEIVE: {"type": "websocket.receive", "text": "hello"},
+    MessageType.DISCONNECT: {"type": "websocket.disconnect", "code": 1000},
+    MessageType.ACCEPT: {"type": "websocket.accept"},
+    MessageType.SEND: {"type": "websocket.send", "bytes": b"hello"},
+    MessageType.CLOSE: {"type": "websocket.close", "code": 1000},
+    MessageType.RESPONSE_START: {"type": "websocket.http.response.start", "status": 403},
+    MessageType.RESPONSE_BODY: {"type": "websocket.http.response.body", "body": b"no", "more_body": False},
+}
+
+
+def message(kind: MessageType, **fields: Any) -> dict[str, Any]:
+    """A valid message of this type, with some fields replaced."""
+    return {**VALID[kind], **fields}
+
+
+def reachable(machine: Machine) -> list[Node]:
+    """Every node reachable from the initial one, in breadth-first order."""
+    seen = [machine.initial]
+    for node in _walk(seen):
+        if node not in seen:
+            seen.append(node)
+    return seen
+
+
+def _walk(frontier: list[Node]) -> Iterator[Node]:
+    for node in frontier:
+        for steps in (node.receive, node.send):
+            for step in steps.values():
+                yield step.next
+                if step.guard is not None:
+                    yield step.alternative
+        if node.send_failed is not None:
+            yield node.send_failed
