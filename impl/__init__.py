@@ -6,7 +6,7 @@ Importing ``asgiws`` loads neither hypothesis, transitions nor graphviz.
 
 from __future__ import annotations
 
-from ._context import Context, context_from_scope
+from ._context import Context, context_from_scope, parse_version
 from ._machine import ConnectionState, Machine, compile_machine
 from ._version import __version__
 from .exceptions import InvalidMessageError, PeerGoneError, ProtocolViolation, WrongStateError
@@ -22,4 +22,5 @@ __all__ = [
     "__version__",
     "compile_machine",
     "context_from_scope",
+    "parse_version",
 ]

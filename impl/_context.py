@@ -54,10 +54,13 @@ def context_from_scope(scope: Mapping[str, Any], version: SpecVersion | str | No
     latest version (AMB-29).
 
     Raises:
-        ValueError: when the version is not one asgiws knows.
+        ValueError: when the version is not one asgiws knows, or ``asgi`` is not a dict.
     """
     if version is None:
         asgi = scope.get("asgi")
+        if asgi is not None and not isinstance(asgi, Mapping):
+            msg = f"scope['asgi'] must be a dict, not {type(asgi).__name__} (WS-003)"
+            raise ValueError(msg)
         version = LATEST_VERSION if asgi is None else asgi.get("spec_version") or DEFAULT_VERSION
     extensions = scope.get("extensions") or {}  # None means none (AMB-04)
     return Context(

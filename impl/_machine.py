@@ -261,7 +261,7 @@ class Machine:
         """Build the violation for a message whose fields broke a rule."""
         where = f"{problem.field!r} " if problem.field else ""
         text = f"Invalid {message['type']!r} message: {where}{problem.detail} [{problem.clauses[0]}]"
-        refusal = Refusal(ViolationKind.INVALID_MESSAGE, problem.clauses, problem.detail)
+        refusal = Refusal(ViolationKind.INVALID_MESSAGE, problem.clauses, f"{where}{problem.detail}")
         error = self._violation(node, side, message["type"], refusal, text)
         assert isinstance(error, InvalidMessageError)
         error.field = problem.field
@@ -314,12 +314,13 @@ class ConnectionState:
 
     Args:
         scope: the ``websocket`` scope; it supplies the spec version, the
-            extensions and the offered subprotocols.
+            extensions and the offered subprotocols. Without one, the latest
+            version and no extensions.
         version: judge against this spec version instead of the scope's.
     """
 
     def __init__(self, scope: Mapping[str, Any] | None = None, *, version: SpecVersion | str | None = None) -> None:
-        self.context = context_from_scope(scope or {"asgi": {}}, version)
+        self.context = context_from_scope(scope or {}, version)
         self.machine = compile_machine(self.context.version, self.context.denial)
         self.node = self.machine.initial
         #: The code of the ``websocket.disconnect`` the server delivered, if any.

@@ -78,11 +78,16 @@ def _reiterable(value: Any) -> bool:
     return isinstance(value, Iterable) and not isinstance(value, Iterator | str | bytes | Mapping)
 
 
+def _is_pair(value: Any) -> bool:
+    # Pairs are read by position, so they must be sequences: a set has no order (AMB-05).
+    return isinstance(value, list | tuple) and len(value) == 2
+
+
 def _is_headers(value: Any) -> bool:
     if not _reiterable(value):
         return False
     for pair in value:
-        if not _reiterable(pair) or len(pair) != 2:
+        if not _is_pair(pair):
             return False
         name, val = pair
         if not (isinstance(name, bytes) and isinstance(val, bytes)):
@@ -95,7 +100,7 @@ def _is_str_list(value: Any) -> bool:
 
 
 def _is_address(value: Any, port_may_be_none: bool) -> bool:
-    if not _reiterable(value) or len(value) != 2:
+    if not _is_pair(value):
         return False
     host, port = value
     if port is None:
@@ -208,6 +213,12 @@ def _equals(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersio
     src.fail(depth + 1, c.clauses, f"is {{{v}!r}}; expected one of {', '.join(map(repr, allowed))}")
 
 
+def _excludes(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    excluded = c.param if isinstance(c.param, tuple) else (c.param,)
+    src.emit(depth, f"if {v} in {src.const(excluded)}:")
+    src.fail(depth + 1, c.clauses, f"{{{v}!r}} is not allowed here")
+
+
 def _not_empty(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
     src.emit(depth, f"if not {v}:")
     src.fail(depth + 1, c.clauses, "must not be empty")
@@ -262,9 +273,11 @@ def _subprotocol_tokens(src: _Source, depth: int, v: str, c: Constraint, version
     src.fail(depth + 1, c.clauses, "{_d}")
 
 
-def _only_with_scheme(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    src.emit(depth, f"if m.get('scheme', 'ws') != {c.param!r}:")
-    src.fail(depth + 1, c.clauses, f"is only allowed when the scheme is {c.param!r}")
+def _only_with(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+    key, wanted = cast(tuple[str, object], c.param)
+    default = next(f.default for f in SCOPE_SCHEMA.fields if f.name == key)
+    src.emit(depth, f"if m.get({key!r}, {default!r}) != {wanted!r}:")
+    src.fail(depth + 1, c.clauses, f"is only allowed when {key} is {wanted!r}")
 
 
 def _port_none_since(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
@@ -277,6 +290,7 @@ def _port_none_since(src: _Source, depth: int, v: str, c: Constraint, version: S
 #: One emitter per kind of check: the vocabulary the schemas are written in.
 EMITTERS: dict[Check, _Emitter] = {
     Check.EQUALS: _equals,
+    Check.EXCLUDES: _excludes,
     Check.NOT_EMPTY: _not_empty,
     Check.UTF8: _utf8_encodable,
     Check.MAX_UTF8_BYTES: _max_utf8_bytes,
@@ -288,7 +302,7 @@ EMITTERS: dict[Check, _Emitter] = {
     Check.NO_PSEUDO_HEADERS: _header_rule("_n[:1] == b':'", "pseudo header {_n!r} is not allowed"),
     Check.FORBIDDEN_HEADER_NAMES: _header_rule("_n.lower() in {names}", "header {_n!r} belongs to the server's handshake"),
     Check.SUBPROTOCOL_TOKENS: _subprotocol_tokens,
-    Check.ONLY_WITH_SCHEME: _only_with_scheme,
+    Check.ONLY_WITH: _only_with,
     Check.PORT_NONE_SINCE: _port_none_since,
 }
 
@@ -303,6 +317,8 @@ def _emit_field(src: _Source, field: Field, version: SpecVersion, gated: bool) -
     present = f"{v} is not None" if field.nullable else f"{v} is not _ABSENT"
     src.emit(1, f"if {present}:")
     depth = 2
+    src.emit(depth, f"if not {_TYPE_TESTS[field.kind].format(v=v)}:")
+    src.fail(depth + 1, field.clauses, f"must be {_TYPE_NAMES[field.kind]}, not {{type({v}).__name__}}")
     if gated:
         # Newer than the connection's version: only an empty value is harmless.
         src.emit(depth, f"if _carries_value({v}):")
@@ -312,8 +328,6 @@ def _emit_field(src: _Source, field: Field, version: SpecVersion, gated: bool) -
             f"was added in spec version {field.since.value}; this connection speaks {version.value}",
         )
         return
-    src.emit(depth, f"if not {_TYPE_TESTS[field.kind].format(v=v)}:")
-    src.fail(depth + 1, field.clauses, f"must be {_TYPE_NAMES[field.kind]}, not {{type({v}).__name__}}")
     for constraint in field.constraints:
         EMITTERS[constraint.check](src, depth, v, constraint, version)
 

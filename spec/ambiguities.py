@@ -56,8 +56,8 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
     Ambiguity(
         "AMB-05",
         "Header pairs: lists as the spec says, or tuples as every implementation uses?",
-        "Any two-item iterable of byte strings is a header pair.",
-        "Rejecting tuples would reject every real application and server.",
+        "A header pair (and a [host, port] address) is a two-item list or tuple.",
+        "Rejecting tuples would reject every real application and server; a set or a generator has no dependable order.",
         ("WS-029", "WS-050c"),
     ),
     Ambiguity(

@@ -39,7 +39,7 @@ class ValueKind(enum.Enum):
     INT = "int"
     BOOL = "bool"
     DICT = "dict"
-    #: An iterable of ``[name, value]`` pairs of byte strings; tuples are fine (AMB-05).
+    #: An iterable of ``[name, value]`` pairs of byte strings; pairs may be lists or tuples (AMB-05).
     HEADERS = "headers"
     #: An iterable of Unicode strings.
     STR_LIST = "list[str]"
@@ -54,6 +54,8 @@ class Check(enum.Enum):
 
     #: The value equals ``param``, or is one of ``param`` when that is a tuple.
     EQUALS = "equals"
+    #: The value is none of ``param``.
+    EXCLUDES = "excludes"
     #: The value is not the empty string.
     NOT_EMPTY = "not-empty"
     #: Message level: exactly one of the fields named in ``param`` is not None.
@@ -78,8 +80,8 @@ class Check(enum.Enum):
     FORBIDDEN_HEADER_NAMES = "forbidden-header-names"
     #: Every string is an RFC 6455 subprotocol token, and none repeats.
     SUBPROTOCOL_TOKENS = "subprotocol-tokens"
-    #: Only present when ``scope["scheme"]`` is ``param`` (the TLS extension).
-    ONLY_WITH_SCHEME = "only-with-scheme"
+    #: Only present when the key ``param[0]`` of the same dict equals ``param[1]``.
+    ONLY_WITH = "only-with"
     #: A ``[path, None]`` address is allowed from spec version ``param`` on.
     PORT_NONE_SINCE = "port-none-since"
 
@@ -148,11 +150,26 @@ EXTRA_KEYS_ALLOWED: tuple[str, ...] = ("WS-011",)
 
 _HANDSHAKE_HEADERS = ("sec-websocket-accept", "sec-websocket-extensions", "upgrade", "connection")
 
-# Header rules shared by websocket.accept and the denial response (WS-029/031,
-# WS-050c): lower-case names and no pseudo headers.
-_HEADER_RULES = (
-    Constraint(Check.LOWERCASE_HEADER_NAMES, ("WS-029", "WS-050c")),
-    Constraint(Check.NO_PSEUDO_HEADERS, ("WS-031", "WS-050c")),
+# websocket.accept and the denial response share their header rules but not
+# their clauses: lower-case names and no pseudo headers.
+_ACCEPT_HEADER_RULES = (
+    Constraint(Check.LOWERCASE_HEADER_NAMES, ("WS-029",)),
+    Constraint(Check.NO_PSEUDO_HEADERS, ("WS-031",)),
+)
+_RESPONSE_HEADER_RULES = (
+    Constraint(Check.LOWERCASE_HEADER_NAMES, ("WS-050c",)),
+    Constraint(Check.NO_PSEUDO_HEADERS, ("WS-050c",)),
+)
+
+# The reserved codes first, each with the clause that reserves it, so that an
+# error names the rule a reader would look up; then the ranges for the rest.
+_SENDABLE_CODE_RULES = (
+    Constraint(Check.EXCLUDES, ("RFC-001",), (1005,)),
+    Constraint(Check.EXCLUDES, ("RFC-002",), (1006,)),
+    Constraint(Check.EXCLUDES, ("RFC-003",), (1015,)),
+    Constraint(Check.EXCLUDES, ("RFC-004",), (1004,)),
+    Constraint(Check.EXCLUDES, ("RFC-006",), (1010,)),
+    Constraint(Check.CLOSE_CODE, ("RFC-008", "RFC-007", "RFC-005", "AMB-15"), SENDABLE_CLOSE_CODES),
 )
 
 #: The schema of every message type, in the order of ``MessageType``.
@@ -200,7 +217,7 @@ MESSAGE_SCHEMAS: dict[MessageType, MessageSchema] = {
                 default=(),
                 nullable=True,
                 constraints=(
-                    *_HEADER_RULES,
+                    *_ACCEPT_HEADER_RULES,
                     Constraint(Check.FORBIDDEN_HEADER_NAMES, ("WS-030", "RFC-019"), ("sec-websocket-protocol",)),
                     Constraint(Check.FORBIDDEN_HEADER_NAMES, ("AW-03", "RFC-022", "RFC-023"), _HANDSHAKE_HEADERS),
                 ),
@@ -231,13 +248,7 @@ MESSAGE_SCHEMAS: dict[MessageType, MessageSchema] = {
                 ValueKind.INT,
                 ("AW-04", "WS-046"),
                 default=1000,
-                constraints=(
-                    Constraint(
-                        Check.CLOSE_CODE,
-                        ("RFC-001", "RFC-002", "RFC-003", "RFC-004", "RFC-005", "RFC-006", "RFC-007", "RFC-008", "AMB-15"),
-                        SENDABLE_CLOSE_CODES,
-                    ),
-                ),
+                constraints=_SENDABLE_CODE_RULES,
             ),
             Field(
                 "reason",
@@ -264,7 +275,7 @@ MESSAGE_SCHEMAS: dict[MessageType, MessageSchema] = {
                 required=True,
                 constraints=(Constraint(Check.INT_RANGE, ("AW-01", "AMB-22"), (200, 599)),),
             ),
-            Field("headers", ValueKind.HEADERS, ("WS-050", "WS-009"), default=(), constraints=_HEADER_RULES),
+            Field("headers", ValueKind.HEADERS, ("WS-050", "WS-009"), default=(), constraints=_RESPONSE_HEADER_RULES),
             Field(
                 "trailers",
                 ValueKind.BOOL,
@@ -333,7 +344,7 @@ SCOPE_SCHEMA = ScopeSchema(
             "extensions.tls",
             ValueKind.DICT,
             ("WS-057",),
-            constraints=(Constraint(Check.ONLY_WITH_SCHEME, ("WS-057",), "wss"),),
+            constraints=(Constraint(Check.ONLY_WITH, ("WS-057",), ("scheme", "wss")),),
         ),
     )
 )

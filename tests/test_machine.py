@@ -295,9 +295,9 @@ def test_allowed_types_keep_the_order_of_the_spec_rows() -> None:
     assert machine.node((D, D)).allowed == {Side.RECEIVE: (), Side.SEND: ()}
 
 
-def test_a_connection_without_a_scope_speaks_2_0() -> None:
+def test_a_connection_without_a_scope_speaks_the_latest_version() -> None:
     connection = ConnectionState()
-    assert connection.context.version is SpecVersion.V2_0
+    assert connection.context.version is SpecVersion.V2_5
     assert connection.disconnect_code is None
 
 
@@ -315,5 +315,5 @@ def test_the_pure_step_reports_field_violations_too() -> None:
     machine = compile_machine("2.5", denial=False)
     with pytest.raises(InvalidMessageError) as caught:
         machine.step(Side.SEND, (K, K), message(MessageType.CLOSE, code=1006), Context(SpecVersion.V2_5))
-    assert caught.value.clause == "RFC-001"
+    assert caught.value.clause == "RFC-002"
     assert caught.value.field == "code"

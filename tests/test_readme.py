@@ -38,7 +38,7 @@ def test_the_bundled_example_finds_every_planted_bug(capsys: pytest.CaptureFixtu
     namespace = runpy.run_path(str(ROOT / "examples" / "judge_trace.py"))
     assert namespace["main"]() == 4
     out = capsys.readouterr().out
-    assert [line.split()[3] for line in out.splitlines() if line.startswith("✗")] == ["WS-024", "RFC-018", "RFC-001", "J-09"]
+    assert [line.split()[3] for line in out.splitlines() if line.startswith("✗")] == ["WS-024", "RFC-018", "RFC-002", "J-09"]
 
 
 def test_the_explain_output_quoted_in_the_readme_is_real(capsys: pytest.CaptureFixture[str]) -> None:
