@@ -207,54 +207,22 @@ def _emit_lookup(src: _Source, field: Field) -> None:
 _Emitter = Callable[[_Source, int, str, Constraint, SpecVersion], None]
 
 
-def _equals(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    allowed = c.param if isinstance(c.param, tuple) else (c.param,)
-    src.emit(depth, f"if {v} not in {src.const(allowed)}:")
-    src.fail(depth + 1, c.clauses, f"is {{{v}!r}}; expected one of {', '.join(map(repr, allowed))}")
+def _test(test: str, detail: str) -> _Emitter:
+    # Most checks are one test on the value. In both templates ``{v}`` is the
+    # variable, ``{p}`` the constraint's parameter and ``{c}`` its constant;
+    # ``detail`` becomes an f-string, so ``{{...}}`` is evaluated when it fails.
+    def emit(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
+        names = {"v": v, "p": c.param, "c": src.const(c.param)}
+        src.emit(depth, "if " + test.format(**names) + ":")
+        src.fail(depth + 1, c.clauses, detail.format(**names))
 
-
-def _excludes(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    excluded = c.param if isinstance(c.param, tuple) else (c.param,)
-    src.emit(depth, f"if {v} in {src.const(excluded)}:")
-    src.fail(depth + 1, c.clauses, f"{{{v}!r}} is not allowed here")
-
-
-def _not_empty(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    src.emit(depth, f"if not {v}:")
-    src.fail(depth + 1, c.clauses, "must not be empty")
-
-
-def _utf8_encodable(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    src.emit(depth, f"if not {v}.isascii() and not _utf8({v}):")
-    src.fail(depth + 1, c.clauses, "cannot be encoded as UTF-8 (it holds a lone surrogate)")
-
-
-def _max_utf8_bytes(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    # A str of n characters is at most 4n bytes: short ones need no encoding.
-    src.emit(depth, f"if len({v}) * 4 > {c.param} and len({v}.encode('utf-8')) > {c.param}:")
-    src.fail(depth + 1, c.clauses, f"is {{len({v}.encode('utf-8'))}} bytes of UTF-8; at most {c.param} fit in a Close frame")
+    return emit
 
 
 def _close_code(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
     ranges: tuple[tuple[int, int], ...] = c.param  # type: ignore[assignment]
     src.emit(depth, f"if not _in_ranges({v}, {src.const(ranges)}):")
     src.fail(depth + 1, c.clauses, f"{{{v}}} is not a valid close code here; valid: {_describe_ranges(ranges)}")
-
-
-def _int_range(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    low, high = cast(tuple[int, int], c.param)
-    src.emit(depth, f"if not {low} <= {v} <= {high}:")
-    src.fail(depth + 1, c.clauses, f"is {{{v}}}; expected {low} to {high}")
-
-
-def _not_true(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    src.emit(depth, f"if {v}:")
-    src.fail(depth + 1, c.clauses, "must not be true")
-
-
-def _offered_subprotocol(src: _Source, depth: int, v: str, c: Constraint, version: SpecVersion) -> None:
-    src.emit(depth, f"if {v} not in ctx.subprotocols:")
-    src.fail(depth + 1, c.clauses, f"{{{v}!r}} was not offered by the client; offered: {{list(ctx.subprotocols)}}")
 
 
 def _header_rule(test: str, detail: str) -> _Emitter:
@@ -289,15 +257,19 @@ def _port_none_since(src: _Source, depth: int, v: str, c: Constraint, version: S
 
 #: One emitter per kind of check: the vocabulary the schemas are written in.
 EMITTERS: dict[Check, _Emitter] = {
-    Check.EQUALS: _equals,
-    Check.EXCLUDES: _excludes,
-    Check.NOT_EMPTY: _not_empty,
-    Check.UTF8: _utf8_encodable,
-    Check.MAX_UTF8_BYTES: _max_utf8_bytes,
+    Check.EQUALS: _test("{v} not in {c}", "is {{{v}!r}}; expected one of {p}"),
+    Check.EXCLUDES: _test("{v} in {c}", "{{{v}!r}} is not allowed here"),
+    Check.NOT_EMPTY: _test("not {v}", "must not be empty"),
+    Check.UTF8: _test("not {v}.isascii() and not _utf8({v})", "cannot be encoded as UTF-8 (it holds a lone surrogate)"),
+    # A str of n characters is at most 4n bytes of UTF-8: short ones need no encoding.
+    Check.MAX_UTF8_BYTES: _test(
+        "len({v}) * 4 > {p} and len({v}.encode('utf-8')) > {p}",
+        "is {{len({v}.encode('utf-8'))}} bytes of UTF-8; at most {p} fit in a Close frame",
+    ),
     Check.CLOSE_CODE: _close_code,
-    Check.INT_RANGE: _int_range,
-    Check.NOT_TRUE: _not_true,
-    Check.OFFERED_SUBPROTOCOL: _offered_subprotocol,
+    Check.INT_RANGE: _test("not {p[0]} <= {v} <= {p[1]}", "is {{{v}}}; expected {p[0]} to {p[1]}"),
+    Check.NOT_TRUE: _test("{v}", "must not be true"),
+    Check.OFFERED_SUBPROTOCOL: _test("{v} not in ctx.subprotocols", "{{{v}!r}} was not offered by the client; offered: {{list(ctx.subprotocols)}}"),
     Check.LOWERCASE_HEADER_NAMES: _header_rule("_n != _n.lower()", "header name {_n!r} is not lower-case"),
     Check.NO_PSEUDO_HEADERS: _header_rule("_n[:1] == b':'", "pseudo header {_n!r} is not allowed"),
     Check.FORBIDDEN_HEADER_NAMES: _header_rule("_n.lower() in {names}", "header {_n!r} belongs to the server's handshake"),

@@ -52,9 +52,9 @@ class ValueKind(enum.Enum):
 class Check(enum.Enum):
     """A constraint on a value beyond its type; ``Constraint.param`` parameterises it."""
 
-    #: The value equals ``param``, or is one of ``param`` when that is a tuple.
+    #: The value is one of the tuple ``param``.
     EQUALS = "equals"
-    #: The value is none of ``param``.
+    #: The value is none of the tuple ``param``.
     EXCLUDES = "excludes"
     #: The value is not the empty string.
     NOT_EMPTY = "not-empty"
@@ -305,7 +305,7 @@ SCOPE_SCHEMA = ScopeSchema(
             ValueKind.STR,
             ("WS-003", "WS-020"),
             required=True,
-            constraints=(Constraint(Check.EQUALS, ("WS-020",), "websocket"),),
+            constraints=(Constraint(Check.EQUALS, ("WS-020",), ("websocket",)),),
         ),
         Field("asgi", ValueKind.DICT, ("WS-003",), required=True),
         Field("asgi.version", ValueKind.STR, ("WS-003",), default="2.0"),
