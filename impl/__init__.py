@@ -1,23 +1,44 @@
 """asgiws: the ASGI WebSocket protocol as one executable specification.
 
 The spec lives in :mod:`asgiws.spec` as data; this package interprets it.
-Importing ``asgiws`` loads neither hypothesis, transitions nor graphviz.
+``from asgiws import WebSocket, WebSocketDisconnect, WebSocketState`` gives a
+drop-in for Starlette's and FastAPI's WebSocket whose checks are the compiled
+spec. Importing ``asgiws`` loads neither hypothesis, transitions nor graphviz.
 """
 
 from __future__ import annotations
 
+from starlette.websockets import WebSocketState
+
 from ._context import Context, context_from_scope, parse_version
 from ._machine import ConnectionState, Machine, compile_machine
 from ._version import __version__
-from .exceptions import InvalidMessageError, PeerGoneError, ProtocolViolation, WrongStateError
+from .exceptions import (
+    InvalidMessageError,
+    NotConnectedError,
+    PeerGoneError,
+    ProtocolViolation,
+    UnexpectedDataError,
+    WebSocketDisconnect,
+    WebSocketDisconnected,
+    WrongStateError,
+)
+from .websockets import WebSocket, WebSocketClose
 
 __all__ = [
     "ConnectionState",
     "Context",
     "InvalidMessageError",
     "Machine",
+    "NotConnectedError",
     "PeerGoneError",
     "ProtocolViolation",
+    "UnexpectedDataError",
+    "WebSocket",
+    "WebSocketClose",
+    "WebSocketDisconnect",
+    "WebSocketDisconnected",
+    "WebSocketState",
     "WrongStateError",
     "__version__",
     "compile_machine",

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from ._context import Context, context_from_scope, parse_version
 from ._validate import Checker, FieldViolation, compile_message_check
-from .exceptions import InvalidMessageError, PeerGoneError, ProtocolViolation, WrongStateError
+from .exceptions import InvalidMessageError, NotConnectedError, PeerGoneError, ProtocolViolation, UnexpectedDataError, WrongStateError
 from .spec import (
     EXTENSION_NOT_ADVERTISED,
     JOINT_CONSTRAINTS,
@@ -29,6 +29,7 @@ from .spec import (
     MESSAGE_SCHEMAS,
     MESSAGE_SIDE,
     REJECTIONS,
+    SEND_FAILED_CLOSE_CODE,
     TRANSITIONS,
     UNKNOWN_TYPE,
     MessageType,
@@ -48,6 +49,7 @@ _VIOLATIONS: dict[ViolationKind, type[ProtocolViolation]] = {
     ViolationKind.WRONG_STATE: WrongStateError,
     ViolationKind.INVALID_MESSAGE: InvalidMessageError,
     ViolationKind.PEER_GONE: PeerGoneError,
+    ViolationKind.UNEXPECTED_DATA: UnexpectedDataError,
 }
 
 # Starlette's wording when a side can take nothing at all any more.
@@ -72,14 +74,17 @@ class Step:
     """Where an allowed message leads, and the check its fields must pass.
 
     ``guard`` names a field whose truth picks ``next`` (true) or ``alternative``
-    (false); ``rows`` are the spec transitions the step takes.
+    (false); ``rows`` are the spec transitions the step takes. ``hot`` marks a
+    step that leaves its side where it was with no guard (data flowing): the
+    runtime decides those inline.
     """
 
-    __slots__ = ("alternative", "check", "default", "guard", "next", "rows")
+    __slots__ = ("alternative", "check", "default", "guard", "hot", "next", "rows")
 
     def __init__(self, check: Checker | None, rows: tuple[Transition, ...]) -> None:
         self.check = check
         self.rows = rows
+        self.hot = all(row.source is row.target and row.guard is None for row in rows)
         self.guard: str | None = None
         self.default: object = None
         self.next: Node
@@ -230,24 +235,58 @@ class Machine:
 
     # -- explaining refusals (off the hot path) ------------------------------------
 
-    def refuse(self, node: Node, side: Side, message: object) -> ProtocolViolation:
-        """Build the violation for a message that has no step in ``node``."""
+    def refuse(
+        self,
+        node: Node,
+        side: Side,
+        message: object,
+        *,
+        text: str | None = None,
+        cls: type[ProtocolViolation] | None = None,
+    ) -> ProtocolViolation:
+        """Build the violation for a message that has no step in ``node``.
+
+        ``text`` and ``cls`` replace the message and the exception class, for
+        callers that phrase a refusal in their own terms (a helper method).
+        """
+        error = self._refusal(node, side, message)
+        if text is None and cls is None:
+            return error
+        return self._violation(node, side, error.message_type, Refusal(error.kind, error.clauses, error.rule), text or str(error), message, cls)
+
+    def exhausted(self, node: Node, side: Side) -> ProtocolViolation:
+        """The violation for calling ``receive()``/``send()`` on a side that can take nothing more."""
+        refusal = next(iter(node.refusals[side].values()))
+        return self._violation(node, side, None, refusal, _EXHAUSTED[side], None)
+
+    def transport_failed(self, node: Node) -> PeerGoneError:
+        """The violation for a ``send()`` that the server failed with ``OSError``."""
+        rows = [row for row in TRANSITIONS[Side.SEND] if row.trigger is Signal.SEND_FAILED]
+        refusal = Refusal(ViolationKind.PEER_GONE, rows[0].clauses, "the server's send() raised OSError: the connection is gone")
+        error = self._violation(
+            node, Side.SEND, None, refusal, f"The connection is gone: the server's send() raised OSError [{refusal.clauses[0]}]", None
+        )
+        assert isinstance(error, PeerGoneError)
+        error.code = SEND_FAILED_CLOSE_CODE
+        return error
+
+    def _refusal(self, node: Node, side: Side, message: object) -> ProtocolViolation:
         allowed = node.allowed[side]
         if not isinstance(message, Mapping):
             clauses = UNKNOWN_TYPE[side]
             text = f"ASGI messages are dicts, not {type(message).__name__} [{clauses[0]}]"
-            return self._violation(node, side, None, Refusal(ViolationKind.INVALID_MESSAGE, clauses, "a message is a dict"), text)
+            return self._violation(node, side, None, Refusal(ViolationKind.INVALID_MESSAGE, clauses, "a message is a dict"), text, message)
         message_type = message.get("type")
         known = _BY_VALUE.get(message_type) if isinstance(message_type, str) else None
         if known is None or MESSAGE_SIDE[known] is not side:
             clauses = UNKNOWN_TYPE[side]
             refusal = Refusal(ViolationKind.INVALID_MESSAGE, clauses, f"not a {side.value}-side WebSocket message type")
             text = f"Unexpected ASGI message type {message_type!r} on the {side.value} side [{clauses[0]}]"
-            return self._violation(node, side, message_type, refusal, text)
+            return self._violation(node, side, message_type, refusal, text, message)
         if not self._exists(known):
             refusal = Refusal(ViolationKind.INVALID_MESSAGE, EXTENSION_NOT_ADVERTISED, "the server did not advertise this extension")
             text = f"{known.value!r} needs the {MESSAGE_SCHEMAS[known].extension} extension, which the server did not advertise"
-            return self._violation(node, side, message_type, refusal, f"{text} [{refusal.clauses[0]}]")
+            return self._violation(node, side, message_type, refusal, f"{text} [{refusal.clauses[0]}]", message)
         refusal = node.refusals[side][known]
         if refusal.kind is ViolationKind.PEER_GONE:
             text = f"Cannot send {known.value!r}: the client has disconnected [{refusal.clauses[0]}]"
@@ -255,21 +294,34 @@ class Machine:
             text = f"Expected ASGI message {_quote(allowed)}, but got {known.value!r}"
         else:
             text = _EXHAUSTED[side]
-        return self._violation(node, side, message_type, refusal, text)
+        return self._violation(node, side, message_type, refusal, text, message)
 
     def invalid(self, node: Node, side: Side, message: Mapping[str, Any], problem: FieldViolation) -> InvalidMessageError:
         """Build the violation for a message whose fields broke a rule."""
         where = f"{problem.field!r} " if problem.field else ""
         text = f"Invalid {message['type']!r} message: {where}{problem.detail} [{problem.clauses[0]}]"
         refusal = Refusal(ViolationKind.INVALID_MESSAGE, problem.clauses, f"{where}{problem.detail}")
-        error = self._violation(node, side, message["type"], refusal, text)
+        error = self._violation(node, side, message["type"], refusal, text, message)
         assert isinstance(error, InvalidMessageError)
         error.field = problem.field
         return error
 
-    def _violation(self, node: Node, side: Side, message_type: object, refusal: Refusal, text: str) -> ProtocolViolation:
+    def _violation(  # noqa: PLR0917 - every part of the report
+        self,
+        node: Node,
+        side: Side,
+        message_type: object,
+        refusal: Refusal,
+        text: str,
+        message: object,
+        cls: type[ProtocolViolation] | None = None,
+    ) -> ProtocolViolation:
         receive, send = node.states
-        error = _VIOLATIONS[refusal.kind](
+        if cls is None:
+            cls = _VIOLATIONS[refusal.kind]
+            if cls is WrongStateError and not node.allowed[side]:
+                cls = NotConnectedError  # Starlette's WebSocketDisconnected: nothing more on this side
+        error = cls(
             text,
             kind=refusal.kind,
             clauses=refusal.clauses,
@@ -277,7 +329,8 @@ class Machine:
             states=node.states,
             message_type=message_type,
             allowed=node.allowed[side],
-            reason=refusal.reason,
+            rule=refusal.reason,
+            message=message,
         )
         error.add_note(
             f"{refusal.clauses[0]}: {refusal.reason} (receive side {receive.name}, send side {send.name}; see `asgiws explain {refusal.clauses[0]}`)"
@@ -353,7 +406,7 @@ class ConnectionState:
             step = node.steps(side)[message["type"]]
         except (KeyError, TypeError):
             error = self.machine.refuse(node, side, message)
-            if isinstance(error, PeerGoneError):
+            if isinstance(error, PeerGoneError) and self.disconnect_code is not None:
                 error.code = self.disconnect_code
             raise error from None
         if step.check is not None:

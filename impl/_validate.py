@@ -29,7 +29,7 @@ from .spec import (
     ValueKind,
 )
 
-__all__ = ["EMITTERS", "Checker", "FieldViolation", "compile_message_check", "compile_scope_check"]
+__all__ = ["EMITTERS", "Checker", "FieldViolation", "compile_fast_test", "compile_message_check", "compile_scope_check"]
 
 #: A compiled check: returns None or raises FieldViolation.
 Checker = Callable[[Mapping[str, Any], Context], None]
@@ -340,3 +340,47 @@ def compile_scope_check(version: SpecVersion) -> Checker:
     checker = src.build()
     assert checker is not None
     return checker
+
+
+# The fast test accepts only the plainest messages: exact built-in types, and
+# constraints that can be decided without encoding anything.
+_FAST_TYPES: dict[ValueKind, str] = {
+    ValueKind.STR: "{v}.__class__ is str",
+    ValueKind.BYTES: "{v}.__class__ is bytes",
+    ValueKind.INT: "{v}.__class__ is int",
+    ValueKind.BOOL: "{v}.__class__ is bool",
+}
+_FAST_CHECKS: dict[Check, str] = {
+    Check.UTF8: "{v}.isascii()",
+    Check.MAX_UTF8_BYTES: "len({v}) * 4 <= {p}",
+}
+
+
+def compile_fast_test(schema: MessageSchema, name: str = "message") -> str | None:
+    """A Python expression over ``name`` that is true only if the full check would pass.
+
+    It is the common case of a hot message decided inline, without a call:
+    ``{"type": "websocket.send", "text": "hi"}`` passes it; anything unusual (a
+    ``str`` subclass, non-ASCII text, a rule that needs the context) makes it
+    false, and the caller then runs the full check, which gives the verdict.
+    Returns None for a schema with a rule the expression cannot decide.
+    """
+    terms: list[str] = []
+    for field in schema.fields:
+        decidable = field.kind in _FAST_TYPES and all(c.check in _FAST_CHECKS for c in field.constraints)
+        if field.since is not SpecVersion.V2_0 or not decidable:
+            return None
+        v = "_fast_" + field.name
+        parts = [_FAST_TYPES[field.kind].format(v=v)] + [_FAST_CHECKS[c.check].format(v=v, p=c.param) for c in field.constraints]
+        tests = " and ".join(parts)
+        if field.nullable:
+            terms.append(f"(({v} := {name}.get({field.name!r})) is None or ({tests}))")
+        elif field.required:
+            terms.append(f"({v} := {name}.get({field.name!r})) is not None and {tests}")
+        else:
+            terms.append(f"({field.name!r} not in {name} or (({v} := {name}[{field.name!r}]) is not None and {tests}))")
+    for constraint in schema.constraints:
+        assert constraint.check is Check.EXACTLY_ONE, constraint
+        names: tuple[str, ...] = constraint.param  # type: ignore[assignment]
+        terms.append("(" + " + ".join(f"(_fast_{n} is not None)" for n in names) + ") == 1")
+    return " and ".join(terms) if terms else "True"

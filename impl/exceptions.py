@@ -1,25 +1,41 @@
 """The errors asgiws raises when a message breaks the protocol.
 
-One family, three kinds, all under :class:`ProtocolViolation`::
+One family, all under :class:`ProtocolViolation`, each kind also a subclass of
+what Starlette raises for the same situation, so ``except`` clauses written for
+Starlette and FastAPI keep working::
 
     ProtocolViolation
-    ├── WrongStateError      (also RuntimeError) a known message at the wrong time
-    ├── InvalidMessageError  (also RuntimeError, ValueError) a type or field breaks its schema
-    └── PeerGoneError        the other end has left; nothing can reach it
+    ├── WrongStateError        RuntimeError            a known message at the wrong time
+    │   └── NotConnectedError  WebSocketDisconnected   ...because that direction is not (or no longer) open
+    ├── InvalidMessageError    RuntimeError, ValueError a type or field breaks its schema
+    ├── PeerGoneError          WebSocketDisconnect     the other end has left
+    └── UnexpectedDataError    KeyError, TypeError     text where bytes were asked for, or the reverse
 
-Every violation carries the clause it enforces and the states it was judged in,
-so that an ``except`` clause or a report can say exactly what went wrong. The
-``RuntimeError`` bases keep Starlette-era ``except RuntimeError`` code working.
+``WebSocketDisconnect`` and ``WebSocketDisconnected`` are Starlette's own
+classes (FastAPI re-exports the first), not copies.
+
+Every violation carries the clause it enforces and the states it was judged in.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
 
 if TYPE_CHECKING:
     from .spec import Side, State, ViolationKind
 
-__all__ = ["InvalidMessageError", "PeerGoneError", "ProtocolViolation", "WrongStateError"]
+__all__ = [
+    "InvalidMessageError",
+    "NotConnectedError",
+    "PeerGoneError",
+    "ProtocolViolation",
+    "UnexpectedDataError",
+    "WebSocketDisconnect",
+    "WebSocketDisconnected",
+    "WrongStateError",
+]
 
 
 class ProtocolViolation(Exception):
@@ -27,13 +43,15 @@ class ProtocolViolation(Exception):
 
     Attributes:
         clauses: the IDs of the clauses the message breaks; ``clause`` is the first.
-        kind: which of the three kinds this is.
+        kind: which kind of violation this is.
         side: the side the message travelled on (``RECEIVE`` or ``SEND``).
         states: the (receive side, send side) states it was judged in; a refused
             message leaves them unchanged.
         message_type: the message's ``type`` (``None`` when it had none).
         allowed: the message types the side accepted in those states.
-        reason: a sentence saying what the rule is.
+        rule: a sentence saying what the rule is.
+        message: the offending message itself, when there was one; a message
+            the server delivered has been consumed, so it is kept here.
     """
 
     def __init__(
@@ -46,25 +64,40 @@ class ProtocolViolation(Exception):
         states: tuple[State, State],
         message_type: object,
         allowed: tuple[str, ...],
-        reason: str,
+        rule: str,
+        message: Any = None,
     ) -> None:
-        super().__init__(text)
+        Exception.__init__(self, text)
         self.kind = kind
         self.clauses = clauses
         self.side = side
         self.states = states
         self.message_type = message_type
         self.allowed = allowed
-        self.reason = reason
+        self.rule = rule
+        self.message = message
 
     @property
     def clause(self) -> str:
         """The main clause this violation enforces."""
         return self.clauses[0]
 
+    def __str__(self) -> str:
+        # Starlette's WebSocketDisconnect keeps no args; ours always has a text.
+        return str(self.args[0])
+
 
 class WrongStateError(ProtocolViolation, RuntimeError):
     """A message that exists, used at a time the protocol does not allow it."""
+
+
+class NotConnectedError(WrongStateError, WebSocketDisconnected):
+    """A use of a direction that is not open: sending after the close, receiving
+    after the disconnect, or waiting for data before the accept.
+
+    Also Starlette's ``WebSocketDisconnected``, which Starlette raises in the
+    same situations.
+    """
 
 
 class InvalidMessageError(ProtocolViolation, RuntimeError, ValueError):
@@ -77,11 +110,23 @@ class InvalidMessageError(ProtocolViolation, RuntimeError, ValueError):
     field: str | None = None
 
 
-class PeerGoneError(ProtocolViolation):
+class PeerGoneError(ProtocolViolation, WebSocketDisconnect):
     """A send after the other end has left.
 
-    ``code`` is the close code the server reported in ``websocket.disconnect``,
-    when it did.
+    It is a ``WebSocketDisconnect``: ``code`` is the close code the server
+    reported in ``websocket.disconnect``, or 1006 when the server's ``send()``
+    raised ``OSError`` (the connection was closed abnormally), and ``reason``
+    the reason it gave.
     """
 
-    code: int | None = None
+    code: int = 1006
+    reason: str = ""
+
+
+class UnexpectedDataError(ProtocolViolation, KeyError, TypeError):
+    """``receive_text()`` got a binary message, or ``receive_bytes()`` a text one.
+
+    The message was valid and has been consumed; it is in ``message`` so that
+    nothing is lost. It is a ``KeyError`` because that is what Starlette raised
+    here (``KeyError('text')``).
+    """

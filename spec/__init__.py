@@ -43,7 +43,7 @@ from __future__ import annotations
 from .ambiguities import AMBIGUITIES, Ambiguity
 from .clauses import CLAUSES, Clause, Level, Party
 from .joint import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, JointConstraint, JointTransition
-from .messages import MESSAGE_SIDE, MessageType, Signal
+from .messages import MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, MessageType, Signal
 from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNKNOWN_TYPE, Rejection, ViolationKind
 from .schemas import (
     EXTRA_KEYS_ALLOWED,
@@ -78,6 +78,7 @@ __all__ = [
     "REPORTABLE_CLOSE_CODES",
     "SCOPE_SCHEMA",
     "SENDABLE_CLOSE_CODES",
+    "SEND_FAILED_CLOSE_CODE",
     "SEND_TRANSITIONS",
     "TRANSITIONS",
     "UNKNOWN_TYPE",

@@ -6,7 +6,7 @@ import enum
 
 from .states import Side
 
-__all__ = ["MESSAGE_SIDE", "MessageType", "Signal"]
+__all__ = ["MESSAGE_SIDE", "SEND_FAILED_CLOSE_CODE", "MessageType", "Signal"]
 
 
 class MessageType(enum.StrEnum):
@@ -47,3 +47,7 @@ MESSAGE_SIDE: dict[MessageType, Side] = {
     MessageType.RESPONSE_START: Side.SEND,
     MessageType.RESPONSE_BODY: Side.SEND,
 }
+
+#: The close code the application sees when the server's send() raised
+#: OSError: the connection closed without a Close frame (RFC 6455 §7.1.5, RFC-013).
+SEND_FAILED_CLOSE_CODE = 1006

@@ -19,7 +19,7 @@ __all__ = ["EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNKNOWN_TYPE", "Rejection"
 
 
 class ViolationKind(enum.Enum):
-    """The three ways a message can be refused; each maps to one exception family."""
+    """The ways a message can be refused; each maps to one exception family."""
 
     #: A known message at a time the protocol does not allow it.
     WRONG_STATE = "wrong-state"
@@ -27,6 +27,9 @@ class ViolationKind(enum.Enum):
     INVALID_MESSAGE = "invalid-message"
     #: The other end has already left; nothing can reach it.
     PEER_GONE = "peer-gone"
+    #: A valid message, but not the kind of data the caller asked for
+    #: (``receive_text()`` given a binary message, AMB-27).
+    UNEXPECTED_DATA = "unexpected-data"
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,7 @@ def test_each_rejection_reaches_the_error_with_its_clauses_and_reason() -> None:
         with pytest.raises(WrongStateError) as caught:
             machine.step(rejection.side, states, VALID[rejection.message], context)
         assert caught.value.clauses == rejection.clauses
-        assert caught.value.reason == rejection.reason
+        assert caught.value.rule == rejection.reason
 
 
 # -- joint rules -------------------------------------------------------------------------

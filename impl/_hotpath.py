@@ -1,0 +1,76 @@
+"""The two methods every message goes through, generated from the spec.
+
+``WebSocket.receive`` and ``WebSocket.send`` are built here from the template
+below. The one generated part is the inline acceptance test of each side's hot
+message: the message type whose transition leaves the side where it was, with
+no guard (``websocket.receive`` and ``websocket.send``: data flowing). Its
+schema compiles into an expression (``_validate.compile_fast_test``) that
+accepts the plain, common case without a function call; everything else goes
+to ``_received``/``_checked``, which run the full generated check. This is
+what lets a checked ``send()`` cost less than Starlette's unchecked one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._validate import compile_fast_test
+from .spec import MESSAGE_SCHEMAS, TRANSITIONS, MessageType, Side
+
+__all__ = ["HOT_MESSAGES", "build_hot_path"]
+
+_TEMPLATE = """
+async def receive(self):
+    node = self._node
+    if not node.receive:
+        raise self._machine.exhausted(node, _RECEIVE)
+    message = await self._receive()
+    node = self._node  # read again: the send side may have moved while we waited
+    try:
+        step = node.receive[message["type"]]
+    except (KeyError, TypeError):
+        raise self._machine.refuse(node, _RECEIVE, message) from None
+    if step.hot and {receive}:
+        self._node = step.next
+        return message
+    return self._received(node, step, message)
+
+
+async def send(self, message):
+    node = self._node
+    try:
+        step = node.send[message["type"]]
+    except (KeyError, TypeError):
+        raise self._refused(_SEND, message) from None
+    if step.hot and {send}:
+        self._node = step.next
+    else:
+        self._node = self._checked(node, step, message)
+    try:
+        await self._send(message)
+    except OSError as failure:
+        raise self._transport_failed() from failure
+"""
+
+
+def _hot_message(side: Side) -> MessageType:
+    # The one message type of this side with an unguarded self-loop.
+    (hot,) = {row.trigger for row in TRANSITIONS[side] if row.source is row.target and row.guard is None}
+    assert isinstance(hot, MessageType)
+    return hot
+
+
+#: The hot message of each side.
+HOT_MESSAGES: dict[Side, MessageType] = {side: _hot_message(side) for side in Side}
+
+
+def build_hot_path() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Compile the ``receive`` and ``send`` coroutine functions of ``WebSocket``."""
+    tests = {side.value: compile_fast_test(MESSAGE_SCHEMAS[HOT_MESSAGES[side]]) or "False" for side in Side}
+    source = _TEMPLATE.format(**tests)
+    namespace: dict[str, Any] = {"_RECEIVE": Side.RECEIVE, "_SEND": Side.SEND}
+    exec(compile(source, "<asgiws WebSocket hot path>", "exec"), namespace)
+    receive, send = namespace["receive"], namespace["send"]
+    receive.__asgiws_source__ = send.__asgiws_source__ = source
+    return receive, send

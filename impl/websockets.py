@@ -1,0 +1,327 @@
+"""``asgiws.WebSocket``: Starlette's WebSocket, with every protocol check compiled from the spec.
+
+It is a subclass of ``starlette.websockets.WebSocket`` with the same methods,
+the same states and the same exceptions, so a FastAPI or Starlette endpoint can
+take it unchanged. What differs is where the rules come from: ``receive()`` and
+``send()`` hold no ``if/elif`` of their own. Each looks the message type up in
+the compiled node for the current pair of states (``asgiws._machine``), runs
+the field check generated from the message's schema, and moves to the node the
+spec says. A refused message raises before anything reaches the server, and
+leaves both states as they were.
+
+The helpers (``accept``, ``receive_text``, ``close``...) keep Starlette's
+behaviour wherever Starlette is right, and ask the same compiled node wherever
+they need to know whether something is possible. ``docs/reference/differences.md``
+lists every place where the answer differs from Starlette's, and why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket as StarletteWebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from ._context import context_from_scope
+from ._hotpath import build_hot_path
+from ._machine import Node, Step, compile_machine
+from ._validate import FieldViolation
+from .exceptions import NotConnectedError, PeerGoneError, ProtocolViolation, UnexpectedDataError
+from .spec import EXTENSION_NOT_ADVERTISED, MessageType, Side, SpecVersion, State, ViolationKind
+
+__all__ = ["WebSocket", "WebSocketClose"]
+
+# Starlette's WebSocketState has the spec's names and values; translate by value.
+_TO_STARLETTE: dict[State, WebSocketState] = {state: WebSocketState(state.value) for state in State}
+_FROM_STARLETTE: dict[WebSocketState, State] = {value: key for key, value in _TO_STARLETTE.items()}
+
+# What a data helper waits for, to ask the compiled node whether it can come.
+_DATA = {"type": MessageType.RECEIVE.value}
+# Starlette's wording for the refusals its helpers also make.
+_NOT_ACCEPTED = 'WebSocket is not connected. Need to call "accept" first.'
+_NO_DENIAL = "The server doesn't support the Websocket Denial Response extension."
+_MODES = ("text", "binary")
+
+_RECEIVE_DOC = """Receive the next ASGI message from the server, checked against the spec.
+
+Raises:
+    NotConnectedError: after ``websocket.disconnect`` was received (raised
+        before waiting: nothing more can come).
+    WrongStateError: the server delivered a message the protocol does not
+        allow now (for example data before the accept).
+    InvalidMessageError: the message breaks its schema.
+"""
+
+_SEND_DOC = """Send an ASGI message to the server, after checking it against the spec.
+
+A refused message raises before the server sees it and changes no state.
+
+Raises:
+    NotConnectedError: after the close (or the end of a denial response).
+    PeerGoneError: after ``websocket.disconnect`` was received, or when the
+        server's ``send()`` raised ``OSError``; it is a ``WebSocketDisconnect``.
+    WrongStateError: a message the protocol does not allow now.
+    InvalidMessageError: the message breaks its schema.
+"""
+_BAD_MODE = 'The "mode" argument should be "text" or "binary".'
+
+
+class WebSocket(StarletteWebSocket):
+    """A WebSocket connection whose every message is checked against the ASGI spec.
+
+    Use it wherever Starlette's ``WebSocket`` is used: same constructor, same
+    methods, same ``client_state``/``application_state`` values, same
+    exceptions (it raises subclasses of what Starlette raises).
+
+    Args:
+        scope: the ``websocket`` connection scope.
+        receive: the server's ``receive`` callable.
+        send: the server's ``send`` callable.
+        spec_version: judge against this spec version instead of the one the
+            scope declares (``scope["asgi"]["spec_version"]``, "2.0" when absent).
+
+    Raises:
+        ValueError: when the scope is not a ``websocket`` scope, or declares a
+            spec version asgiws does not know.
+    """
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send, *, spec_version: SpecVersion | str | None = None) -> None:
+        if scope.get("type") != "websocket":
+            msg = f"asgiws.WebSocket needs a 'websocket' scope, not {scope.get('type')!r} [WS-020]"
+            raise ValueError(msg)
+        HTTPConnection.__init__(self, scope)  # Starlette's WebSocket.__init__ would set its own state fields
+        self._receive = receive
+        self._send = send
+        self._context = context_from_scope(scope, spec_version)
+        self._machine = compile_machine(self._context.version, self._context.denial)
+        self._node = self._machine.initial
+        self._disconnect: Message | None = None
+
+    # -- the two states, as Starlette names them ----------------------------------------
+
+    @property
+    def client_state(self) -> WebSocketState:
+        """The receive side: what the server has delivered so far."""
+        return _TO_STARLETTE[self._node.states[0]]
+
+    @client_state.setter
+    def client_state(self, value: WebSocketState) -> None:
+        self._node = self._machine.node((_FROM_STARLETTE[value], self._node.states[1]))
+
+    @property
+    def application_state(self) -> WebSocketState:
+        """The send side: what the application has sent so far."""
+        return _TO_STARLETTE[self._node.states[1]]
+
+    @application_state.setter
+    def application_state(self, value: WebSocketState) -> None:
+        self._node = self._machine.node((self._node.states[0], _FROM_STARLETTE[value]))
+
+    @property
+    def spec_version(self) -> SpecVersion:
+        """The spec version this connection is judged against."""
+        return self._context.version
+
+    # -- the two checked calls ------------------------------------------------------------
+
+    # receive() and send() are generated from the spec (asgiws._hotpath); their
+    # common case runs inline and the rest comes down to the two methods below.
+    if TYPE_CHECKING:
+
+        async def receive(self) -> Message: ...
+
+        async def send(self, message: Message) -> None: ...
+
+    else:
+        receive, send = build_hot_path()
+        receive.__doc__ = _RECEIVE_DOC
+        send.__doc__ = _SEND_DOC
+
+    def _received(self, node: Node, step: Step, message: Message) -> Message:
+        if step.check is not None:
+            try:
+                step.check(message, self._context)
+            except FieldViolation as problem:
+                raise self._machine.invalid(node, Side.RECEIVE, message, problem) from None
+        node = self._node = step.target(message)
+        if not node.receive:  # that was the disconnect: keep its code for later sends
+            self._disconnect = message
+        return message
+
+    def _checked(self, node: Node, step: Step, message: Message) -> Node:
+        if step.check is not None:
+            try:
+                step.check(message, self._context)
+            except FieldViolation as problem:
+                raise self._machine.invalid(node, Side.SEND, message, problem) from None
+        return step.target(message)
+
+    def _transport_failed(self) -> PeerGoneError:
+        # ASGI 2.4: the server raises OSError once the connection is gone.
+        self._node = self._node.send_failed or self._node
+        return self._machine.transport_failed(self._node)
+
+    def _refused(self, side: Side, message: object, **override: Any) -> ProtocolViolation:
+        error = self._machine.refuse(self._node, side, message, **override)
+        if isinstance(error, PeerGoneError) and self._disconnect is not None:
+            error.code = self._disconnect["code"]
+            error.reason = self._disconnect.get("reason") or ""
+        return error
+
+    # -- the handshake --------------------------------------------------------------------
+
+    async def accept(self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None) -> None:
+        """Accept the connection, first receiving ``websocket.connect`` if it is still due.
+
+        Args:
+            subprotocol: one of ``scope["subprotocols"]``, or None.
+            headers: extra response headers, lower-case byte names (spec 2.1 on).
+        """
+        if MessageType.CONNECT in self._node.receive:
+            await self.receive()
+        await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())})
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        """Close the connection; before the accept, this refuses it with HTTP 403.
+
+        Closing a connection that is already closed (by the application, by the
+        end of a denial response, or by the client's disconnect) does nothing,
+        so ``finally: await websocket.close()`` is always safe.
+
+        Raises:
+            InvalidMessageError: for a close code no endpoint may send, or a
+                reason longer than 123 bytes of UTF-8 (or any reason before 2.3).
+        """
+        refusal = self._node.refusals[Side.SEND].get(MessageType.CLOSE)
+        if refusal is not None and (refusal.kind is ViolationKind.PEER_GONE or not self._node.allowed[Side.SEND]):
+            return  # already closed, one way or the other
+        await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+
+    async def send_denial_response(self, response: Response) -> None:
+        """Refuse the handshake with an HTTP response (the Denial Response extension).
+
+        Raises:
+            InvalidMessageError: the server does not advertise the extension
+                (Starlette's ``RuntimeError`` text).
+            WrongStateError: the handshake was already answered.
+        """
+        if MessageType.RESPONSE_START not in self._node.send:
+            probe = {"type": MessageType.RESPONSE_START.value}
+            error = self._refused(Side.SEND, probe)
+            raise self._refused(Side.SEND, probe, text=_NO_DENIAL) if error.clauses == EXTENSION_NOT_ADVERTISED else error
+        await response(self.scope, self.receive, self.send)
+
+    # -- data -----------------------------------------------------------------------------
+
+    async def _receive_data(self) -> Message:
+        # Wait only for data that can come: never "accept first" after a close.
+        if MessageType.RECEIVE not in self._node.receive:
+            if not self._node.receive:
+                raise self._machine.exhausted(self._node, Side.RECEIVE)
+            error = self._refused(Side.RECEIVE, _DATA)
+            text = _NOT_ACCEPTED if self._node.states[1] is State.CONNECTING else f"Cannot receive data: {error.rule} [{error.clause}]"
+            raise self._refused(Side.RECEIVE, _DATA, text=text, cls=NotConnectedError)
+        message = await self.receive()
+        if not self._node.receive:  # the disconnect: nothing more will come
+            raise WebSocketDisconnect(message["code"], message.get("reason"))
+        return message
+
+    def _payload(self, message: Message, key: str) -> Any:
+        value = message.get(key)
+        if value is None:
+            wanted, got = ("text", "binary") if key == "text" else ("binary", "text")
+            raise UnexpectedDataError(
+                f"Expected a {wanted} message, but got a {got} one [AMB-27]",
+                kind=ViolationKind.UNEXPECTED_DATA,
+                clauses=("AMB-27",),
+                side=Side.RECEIVE,
+                states=self._node.states,
+                message_type=message["type"],
+                allowed=self._node.allowed[Side.RECEIVE],
+                rule=f"receive_{'text' if key == 'text' else 'bytes'}() takes {wanted} messages only",
+                message=message,
+            )
+        return value
+
+    async def receive_text(self) -> str:
+        """Receive a text message.
+
+        Raises:
+            WebSocketDisconnect: the client disconnected (with its code and reason).
+            UnexpectedDataError: the message was binary (it is in ``.message``).
+            NotConnectedError: no data can come (before the accept, after the disconnect).
+        """
+        text: str = self._payload(await self._receive_data(), "text")
+        return text
+
+    async def receive_bytes(self) -> bytes:
+        """Receive a binary message; the mirror of :meth:`receive_text`."""
+        data: bytes = self._payload(await self._receive_data(), "bytes")
+        return data
+
+    async def receive_json(self, mode: str = "text") -> Any:
+        """Receive a JSON document, from a text message (``mode="text"``) or a binary one (``"binary"``)."""
+        if mode not in _MODES:
+            raise RuntimeError(_BAD_MODE)
+        message = await self._receive_data()
+        if mode == "text":
+            return json.loads(self._payload(message, "text"))
+        return json.loads(self._payload(message, "bytes").decode("utf-8"))
+
+    async def iter_text(self) -> AsyncIterator[str]:
+        """Yield text messages until the client disconnects."""
+        try:
+            while True:
+                yield await self.receive_text()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """Yield binary messages until the client disconnects."""
+        try:
+            while True:
+                yield await self.receive_bytes()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_json(self) -> AsyncIterator[Any]:
+        """Yield JSON documents from text messages until the client disconnects."""
+        try:
+            while True:
+                yield await self.receive_json()
+        except WebSocketDisconnect:
+            pass
+
+    async def send_text(self, data: str) -> None:
+        """Send a text message."""
+        await self.send({"type": "websocket.send", "text": data})
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send a binary message."""
+        await self.send({"type": "websocket.send", "bytes": data})
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        """Send ``data`` as compact JSON, in a text message (``mode="text"``) or a binary one (``"binary"``)."""
+        if mode not in _MODES:
+            raise RuntimeError(_BAD_MODE)
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if mode == "text":
+            await self.send({"type": "websocket.send", "text": text})
+        else:
+            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+
+
+class WebSocketClose:
+    """An ASGI app that closes (or, before the accept, refuses) a WebSocket, with a checked code and reason."""
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await WebSocket(scope, receive, send).close(self.code, self.reason)
