@@ -3,7 +3,10 @@
 The spec lives in :mod:`asgiws.spec` as data; this package interprets it.
 ``from asgiws import WebSocket, WebSocketDisconnect, WebSocketState`` gives a
 drop-in for Starlette's and FastAPI's WebSocket whose checks are the compiled
-spec. Importing ``asgiws`` loads neither hypothesis, transitions nor graphviz.
+spec. ``asgiws.websocket_endpoint`` makes an ASGI app of ``async def f(websocket)``
+(for Starlette routes or any server), and ``asgiws.fastapi.CheckedWebSocket``
+hands a FastAPI endpoint the checked class. Importing ``asgiws`` loads neither
+hypothesis, transitions, graphviz nor FastAPI.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from starlette.websockets import WebSocketState
 from ._context import Context, context_from_scope, parse_version
 from ._machine import ConnectionState, Machine, compile_machine
 from ._version import __version__
+from .endpoints import websocket_endpoint
 from .exceptions import (
     InvalidMessageError,
     NotConnectedError,
@@ -44,4 +48,5 @@ __all__ = [
     "compile_machine",
     "context_from_scope",
     "parse_version",
+    "websocket_endpoint",
 ]

@@ -19,6 +19,7 @@ from .spec import (
     REJECTIONS,
     SCOPE_SCHEMA,
     TRANSITIONS,
+    UNEXPECTED_DATA,
     UNKNOWN_TYPE,
     VERSION_GATE_CLAUSES,
     Ambiguity,
@@ -56,6 +57,7 @@ def citations() -> dict[str, tuple[str, ...]]:
     for side, clauses in UNKNOWN_TYPE.items():
         cite(clauses, f"rejection {side.value} side: unknown message type")
     cite(EXTENSION_NOT_ADVERTISED, "rejection send side: denial message without the extension")
+    cite(UNEXPECTED_DATA, "WebSocket.receive_text/receive_bytes/receive_json: the other kind of data")
     cite(VERSION_GATE_CLAUSES, "version gate on fields newer than the connection's spec version")
     cite(EXTRA_KEYS_ALLOWED, "schemas: unknown extra keys are accepted")
     for schema in MESSAGE_SCHEMAS.values():

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .spec import DEFAULT_VERSION, LATEST_VERSION, Extension, SpecVersion
 
@@ -14,8 +13,7 @@ __all__ = ["VERSION_RANK", "Context", "context_from_scope", "parse_version"]
 VERSION_RANK: dict[SpecVersion, int] = {version: rank for rank, version in enumerate(SpecVersion)}
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """The facts about one connection that the checks depend on.
 
     Attributes:
@@ -29,17 +27,19 @@ class Context:
     subprotocols: tuple[str, ...] = ()
 
 
+_DENIAL = Extension.DENIAL_RESPONSE.value
+_BY_VALUE: dict[object, SpecVersion] = {version.value: version for version in SpecVersion} | {v: v for v in SpecVersion}
+
+
 def parse_version(value: SpecVersion | str) -> SpecVersion:
     """Turn ``"2.3"`` (or a ``SpecVersion``) into a ``SpecVersion``.
 
     Raises:
         ValueError: for anything that is not one of the versions 2.0 to 2.5.
     """
-    if isinstance(value, SpecVersion):
-        return value
     try:
-        return SpecVersion(value)
-    except ValueError:
+        return _BY_VALUE[value]
+    except (KeyError, TypeError):
         known = ", ".join(v.value for v in SpecVersion)
         msg = f"unknown ASGI WebSocket spec version {value!r}; known versions are {known}"
         raise ValueError(msg) from None
@@ -58,13 +58,9 @@ def context_from_scope(scope: Mapping[str, Any], version: SpecVersion | str | No
     """
     if version is None:
         asgi = scope.get("asgi")
-        if asgi is not None and not isinstance(asgi, Mapping):
+        if asgi is not None and asgi.__class__ is not dict and not isinstance(asgi, Mapping):
             msg = f"scope['asgi'] must be a dict, not {type(asgi).__name__} (WS-003)"
             raise ValueError(msg)
         version = LATEST_VERSION if asgi is None else asgi.get("spec_version") or DEFAULT_VERSION
     extensions = scope.get("extensions") or {}  # None means none (AMB-04)
-    return Context(
-        version=parse_version(version),
-        denial=Extension.DENIAL_RESPONSE in extensions,
-        subprotocols=tuple(scope.get("subprotocols") or ()),
-    )
+    return Context(parse_version(version), _DENIAL in extensions, tuple(scope.get("subprotocols") or ()))

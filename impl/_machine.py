@@ -15,12 +15,12 @@ reads ``asgiws.spec`` and nothing else.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ._context import Context, context_from_scope, parse_version
 from ._validate import Checker, FieldViolation, compile_message_check
+from .coverage import Coverage
 from .exceptions import InvalidMessageError, NotConnectedError, PeerGoneError, ProtocolViolation, UnexpectedDataError, WrongStateError
 from .spec import (
     EXTENSION_NOT_ADVERTISED,
@@ -197,6 +197,19 @@ class Machine:
 
     # -- the public, pure interface -------------------------------------------------
 
+    def reachable(self) -> list[Node]:
+        """Every node reachable from the initial one, breadth first: the joint machine."""
+        seen = [self.initial]
+        for node in seen:  # grows while we walk it
+            for steps in (node.receive, node.send):
+                for step in steps.values():
+                    for target in (step.next, step.alternative) if step.guard is not None else (step.next,):
+                        if target not in seen:
+                            seen.append(target)
+            if node.send_failed is not None and node.send_failed not in seen:
+                seen.append(node.send_failed)
+        return seen
+
     def node(self, states: States) -> Node:
         """The node for a pair of (receive state, send state)."""
         return self.nodes[states]
@@ -344,17 +357,22 @@ def _quote(types: tuple[str, ...]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
+_MACHINES: dict[tuple[str, bool], Machine] = {}
+
+
 def compile_machine(version: SpecVersion | str, denial: bool) -> Machine:
     """The compiled machine for a spec version (``"2.3"`` or ``SpecVersion``), with or without the denial extension.
 
     Machines are built once per (version, denial) and shared.
     """
-    return _compiled(parse_version(version), denial)
-
-
-@functools.cache
-def _compiled(version: SpecVersion, denial: bool) -> Machine:
-    return Machine(version, denial)
+    # Keyed by the version's string: a plain Enum hashes (and reads .value) in
+    # Python, and this runs once per connection.
+    key = (version if isinstance(version, str) else version._value_, denial)
+    try:
+        return _MACHINES[key]
+    except KeyError:
+        machine = _MACHINES[key] = Machine(parse_version(version), denial)
+        return machine
 
 
 class ConnectionState:
@@ -370,12 +388,20 @@ class ConnectionState:
             extensions and the offered subprotocols. Without one, the latest
             version and no extensions.
         version: judge against this spec version instead of the scope's.
+        coverage: count every judged message, allowed or refused, in this record.
     """
 
-    def __init__(self, scope: Mapping[str, Any] | None = None, *, version: SpecVersion | str | None = None) -> None:
+    def __init__(
+        self,
+        scope: Mapping[str, Any] | None = None,
+        *,
+        version: SpecVersion | str | None = None,
+        coverage: Coverage | None = None,
+    ) -> None:
         self.context = context_from_scope(scope or {}, version)
         self.machine = compile_machine(self.context.version, self.context.denial)
         self.node = self.machine.initial
+        self.coverage = coverage
         #: The code of the ``websocket.disconnect`` the server delivered, if any.
         self.disconnect_code: int | None = None
 
@@ -406,6 +432,8 @@ class ConnectionState:
             step = node.steps(side)[message["type"]]
         except (KeyError, TypeError):
             error = self.machine.refuse(node, side, message)
+            if self.coverage is not None:
+                self.coverage.record(self.context.version, side, node.states, error.message_type, allowed=False)
             if isinstance(error, PeerGoneError) and self.disconnect_code is not None:
                 error.code = self.disconnect_code
             raise error from None
@@ -414,4 +442,6 @@ class ConnectionState:
                 step.check(message, self.context)
             except FieldViolation as problem:
                 raise self.machine.invalid(node, side, message, problem) from None
+        if self.coverage is not None:
+            self.coverage.record(self.context.version, side, node.states, message["type"], allowed=True)
         self.node = step.target(message)

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from ._catalog import citations, lookup
 from ._export import spec_json, spec_markdown
 from ._version import __version__
-from .spec import Ambiguity, Party
+from ._context import parse_version
+from .spec import LATEST_VERSION, Ambiguity, Party
 
 __all__ = ["main"]
 
@@ -62,6 +63,37 @@ def _explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _diagram(args: argparse.Namespace) -> int:
+    from .coverage import Coverage
+    from .diagrams import RenderError, diagram
+
+    coverage = None
+    if args.coverage:
+        with open(args.coverage, encoding="utf-8") as file:
+            coverage = Coverage.from_json(json.load(file))
+    try:
+        content = diagram(
+            args.machine,
+            args.format,
+            version=parse_version(args.spec_version),
+            denial=args.denial,
+            clauses=args.clauses,
+            forbidden=args.forbidden,
+            coverage=coverage,
+        )
+    except RenderError as error:
+        print(f"asgiws diagram: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(content, str):
+        _write(content, args.output)
+    elif args.output is None:
+        sys.stdout.buffer.write(content)
+    else:
+        with open(args.output, "wb") as file:
+            file.write(content)
+    return EXIT_OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="asgiws", description="The ASGI WebSocket protocol as one executable specification.")
     parser.add_argument("--version", action="version", version=f"asgiws {__version__}")
@@ -75,6 +107,17 @@ def _parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print a clause, its source and where asgiws enforces it")
     explain.add_argument("clause_id", metavar="CLAUSE_ID", help="for example WS-024, RFC-010, J-03 or AMB-16")
     explain.set_defaults(run=_explain)
+
+    picture = commands.add_parser("diagram", help="draw a machine as DOT, Mermaid, SVG or PNG")
+    picture.add_argument("--machine", choices=("receive", "send", "joint"), default="joint")
+    picture.add_argument("--format", choices=("dot", "mermaid", "svg", "png"), default="dot")
+    picture.add_argument("--spec-version", default=LATEST_VERSION.value, metavar="V", help="named in the title; default %(default)s")
+    picture.add_argument("--no-denial", dest="denial", action="store_false", help="leave out the Denial Response extension")
+    picture.add_argument("--clauses", action="store_true", help="label each edge with its clause IDs")
+    picture.add_argument("--forbidden", action="store_true", help="also show what each state refuses")
+    picture.add_argument("--coverage", metavar="FILE", help="colour edges by a coverage record (JSON)")
+    picture.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    picture.set_defaults(run=_diagram)
     return parser
 
 

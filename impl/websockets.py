@@ -32,7 +32,7 @@ from ._hotpath import build_hot_path
 from ._machine import Node, Step, compile_machine
 from ._validate import FieldViolation
 from .exceptions import NotConnectedError, PeerGoneError, ProtocolViolation, UnexpectedDataError
-from .spec import EXTENSION_NOT_ADVERTISED, MessageType, Side, SpecVersion, State, ViolationKind
+from .spec import EXTENSION_NOT_ADVERTISED, UNEXPECTED_DATA, MessageType, Side, SpecVersion, State, ViolationKind
 
 __all__ = ["WebSocket", "WebSocketClose"]
 
@@ -40,8 +40,11 @@ __all__ = ["WebSocket", "WebSocketClose"]
 _TO_STARLETTE: dict[State, WebSocketState] = {state: WebSocketState(state.value) for state in State}
 _FROM_STARLETTE: dict[WebSocketState, State] = {value: key for key, value in _TO_STARLETTE.items()}
 
+# Message types as plain strings: the nodes are keyed by them, and an enum
+# attribute costs a lookup per call.
+_CONNECT, _RECEIVE_TYPE, _CLOSE, _START = (t.value for t in (MessageType.CONNECT, MessageType.RECEIVE, MessageType.CLOSE, MessageType.RESPONSE_START))
 # What a data helper waits for, to ask the compiled node whether it can come.
-_DATA = {"type": MessageType.RECEIVE.value}
+_DATA = {"type": _RECEIVE_TYPE}
 # Starlette's wording for the refusals its helpers also make.
 _NOT_ACCEPTED = 'WebSocket is not connected. Need to call "accept" first.'
 _NO_DENIAL = "The server doesn't support the Websocket Denial Response extension."
@@ -182,7 +185,7 @@ class WebSocket(StarletteWebSocket):
             subprotocol: one of ``scope["subprotocols"]``, or None.
             headers: extra response headers, lower-case byte names (spec 2.1 on).
         """
-        if MessageType.CONNECT in self._node.receive:
+        if _CONNECT in self._node.receive:
             await self.receive()
         await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())})
 
@@ -197,9 +200,11 @@ class WebSocket(StarletteWebSocket):
             InvalidMessageError: for a close code no endpoint may send, or a
                 reason longer than 123 bytes of UTF-8 (or any reason before 2.3).
         """
-        refusal = self._node.refusals[Side.SEND].get(MessageType.CLOSE)
-        if refusal is not None and (refusal.kind is ViolationKind.PEER_GONE or not self._node.allowed[Side.SEND]):
-            return  # already closed, one way or the other
+        node = self._node
+        if _CLOSE not in node.send:
+            refusal = node.refusals[Side.SEND][MessageType.CLOSE]
+            if refusal.kind is ViolationKind.PEER_GONE or not node.allowed[Side.SEND]:
+                return  # already closed, one way or the other
         await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
 
     async def send_denial_response(self, response: Response) -> None:
@@ -210,8 +215,8 @@ class WebSocket(StarletteWebSocket):
                 (Starlette's ``RuntimeError`` text).
             WrongStateError: the handshake was already answered.
         """
-        if MessageType.RESPONSE_START not in self._node.send:
-            probe = {"type": MessageType.RESPONSE_START.value}
+        if _START not in self._node.send:
+            probe = {"type": _START}
             error = self._refused(Side.SEND, probe)
             raise self._refused(Side.SEND, probe, text=_NO_DENIAL) if error.clauses == EXTENSION_NOT_ADVERTISED else error
         await response(self.scope, self.receive, self.send)
@@ -220,7 +225,7 @@ class WebSocket(StarletteWebSocket):
 
     async def _receive_data(self) -> Message:
         # Wait only for data that can come: never "accept first" after a close.
-        if MessageType.RECEIVE not in self._node.receive:
+        if _RECEIVE_TYPE not in self._node.receive:
             if not self._node.receive:
                 raise self._machine.exhausted(self._node, Side.RECEIVE)
             error = self._refused(Side.RECEIVE, _DATA)
@@ -231,22 +236,19 @@ class WebSocket(StarletteWebSocket):
             raise WebSocketDisconnect(message["code"], message.get("reason"))
         return message
 
-    def _payload(self, message: Message, key: str) -> Any:
-        value = message.get(key)
-        if value is None:
-            wanted, got = ("text", "binary") if key == "text" else ("binary", "text")
-            raise UnexpectedDataError(
-                f"Expected a {wanted} message, but got a {got} one [AMB-27]",
-                kind=ViolationKind.UNEXPECTED_DATA,
-                clauses=("AMB-27",),
-                side=Side.RECEIVE,
-                states=self._node.states,
-                message_type=message["type"],
-                allowed=self._node.allowed[Side.RECEIVE],
-                rule=f"receive_{'text' if key == 'text' else 'bytes'}() takes {wanted} messages only",
-                message=message,
-            )
-        return value
+    def _unexpected(self, message: Message, key: str) -> UnexpectedDataError:
+        wanted, got = ("text", "binary") if key == "text" else ("binary", "text")
+        return UnexpectedDataError(
+            f"Expected a {wanted} message, but got a {got} one [{UNEXPECTED_DATA[0]}]",
+            kind=ViolationKind.UNEXPECTED_DATA,
+            clauses=UNEXPECTED_DATA,
+            side=Side.RECEIVE,
+            states=self._node.states,
+            message_type=message["type"],
+            allowed=self._node.allowed[Side.RECEIVE],
+            rule=f"receive_{'text' if key == 'text' else 'bytes'}() takes {wanted} messages only",
+            message=message,
+        )
 
     async def receive_text(self) -> str:
         """Receive a text message.
@@ -256,12 +258,18 @@ class WebSocket(StarletteWebSocket):
             UnexpectedDataError: the message was binary (it is in ``.message``).
             NotConnectedError: no data can come (before the accept, after the disconnect).
         """
-        text: str = self._payload(await self._receive_data(), "text")
+        message = await self._receive_data()
+        text: str | None = message.get("text")
+        if text is None:
+            raise self._unexpected(message, "text")
         return text
 
     async def receive_bytes(self) -> bytes:
         """Receive a binary message; the mirror of :meth:`receive_text`."""
-        data: bytes = self._payload(await self._receive_data(), "bytes")
+        message = await self._receive_data()
+        data: bytes | None = message.get("bytes")
+        if data is None:
+            raise self._unexpected(message, "bytes")
         return data
 
     async def receive_json(self, mode: str = "text") -> Any:
@@ -269,9 +277,11 @@ class WebSocket(StarletteWebSocket):
         if mode not in _MODES:
             raise RuntimeError(_BAD_MODE)
         message = await self._receive_data()
-        if mode == "text":
-            return json.loads(self._payload(message, "text"))
-        return json.loads(self._payload(message, "bytes").decode("utf-8"))
+        key = "text" if mode == "text" else "bytes"
+        payload = message.get(key)
+        if payload is None:
+            raise self._unexpected(message, key)
+        return json.loads(payload if mode == "text" else payload.decode("utf-8"))
 
     async def iter_text(self) -> AsyncIterator[str]:
         """Yield text messages until the client disconnects."""

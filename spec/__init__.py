@@ -44,7 +44,7 @@ from .ambiguities import AMBIGUITIES, Ambiguity
 from .clauses import CLAUSES, Clause, Level, Party
 from .joint import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, JointConstraint, JointTransition
 from .messages import MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, MessageType, Signal
-from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNKNOWN_TYPE, Rejection, ViolationKind
+from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNEXPECTED_DATA, UNKNOWN_TYPE, Rejection, ViolationKind
 from .schemas import (
     EXTRA_KEYS_ALLOWED,
     MESSAGE_SCHEMAS,
@@ -81,6 +81,7 @@ __all__ = [
     "SEND_FAILED_CLOSE_CODE",
     "SEND_TRANSITIONS",
     "TRANSITIONS",
+    "UNEXPECTED_DATA",
     "UNKNOWN_TYPE",
     "VERSION_CHANGES",
     "VERSION_GATE_CLAUSES",

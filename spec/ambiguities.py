@@ -188,9 +188,8 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
     Ambiguity(
         "AMB-27",
         "What should an application do with a binary message when it expects text?",
-        "A typed error from receive_text(), never KeyError or None.",
+        "A typed error from receive_text() that keeps the message (still a KeyError, for old except clauses), never None.",
         "Which frame type an app accepts is its own business; failing loudly is asgiws's.",
-        (),
     ),
     Ambiguity("AMB-28", "Simultaneous close from both ends.", "Any reportable code is accepted.", "RFC 6455 gives no tie-break.", ()),
     Ambiguity(

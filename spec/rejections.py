@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .messages import MessageType
 from .states import Side, State
 
-__all__ = ["EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNKNOWN_TYPE", "Rejection", "ViolationKind"]
+__all__ = ["EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNEXPECTED_DATA", "UNKNOWN_TYPE", "Rejection", "ViolationKind"]
 
 
 class ViolationKind(enum.Enum):
@@ -91,3 +91,7 @@ UNKNOWN_TYPE: dict[Side, tuple[str, ...]] = {
 
 #: A denial-response message while ``scope["extensions"]`` lacks the extension.
 EXTENSION_NOT_ADVERTISED: tuple[str, ...] = ("WS-015", "WS-047")
+
+#: A text message handed to a caller that asked for binary data, or the
+#: reverse (``receive_text()`` on a binary message): valid, but not usable.
+UNEXPECTED_DATA: tuple[str, ...] = ("AMB-27",)

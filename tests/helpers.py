@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from asgiws import Machine
@@ -29,19 +28,4 @@ def message(kind: MessageType, **fields: Any) -> dict[str, Any]:
 
 def reachable(machine: Machine) -> list[Node]:
     """Every node reachable from the initial one, in breadth-first order."""
-    seen = [machine.initial]
-    for node in _walk(seen):
-        if node not in seen:
-            seen.append(node)
-    return seen
-
-
-def _walk(frontier: list[Node]) -> Iterator[Node]:
-    for node in frontier:
-        for steps in (node.receive, node.send):
-            for step in steps.values():
-                yield step.next
-                if step.guard is not None:
-                    yield step.alternative
-        if node.send_failed is not None:
-            yield node.send_failed
+    return machine.reachable()

@@ -22,7 +22,7 @@ def test_the_readme_opens_with_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     main_job, tests = _opening_commands()
     assert text.index(main_job) < text.index("## ")
-    assert "pip install ." in main_job
+    assert 'pip install ".[diagrams]"' in main_job
     assert "examples/" in main_job
     assert 'pip install -e ".[dev]"' in tests
 

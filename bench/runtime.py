@@ -1,0 +1,180 @@
+"""What the checks cost: asgiws.WebSocket against Starlette's, side by side.
+
+Both classes run on the same in-memory transport (``receive``/``send`` are
+coroutines that return at once), so the difference is the cost of the checks
+themselves. asgiws validates every message against the spec; Starlette checks
+only the message type.
+
+Each round times every case once, alternating which class goes first, and the
+ratio asgiws/Starlette is taken within the round; the reported figure is the
+median over rounds, which shrugs off a noisy neighbour better than a ratio of
+two medians would. Import time is measured in fresh interpreters, interleaved
+the same way.
+
+Run: ``python bench/runtime.py [--rounds N] [--quick]``. The last line is
+``receive=R send=S connection=C import=I`` (ratios; lower is better).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
+
+from starlette.websockets import WebSocket as StarletteWebSocket
+from starlette.websockets import WebSocketState
+
+import asgiws
+
+SCOPE: dict[str, Any] = {
+    "type": "websocket",
+    "asgi": {"version": "3.0", "spec_version": "2.4"},
+    "path": "/ws",
+    "headers": [(b"host", b"localhost")],
+    "query_string": b"",
+    "subprotocols": [],
+}
+RECEIVED = {"type": "websocket.receive", "text": "hello, world"}
+SENT = {"type": "websocket.send", "text": "hello, world"}
+CLASSES: dict[str, type[StarletteWebSocket]] = {"starlette": StarletteWebSocket, "asgiws": asgiws.WebSocket}
+
+Loop = Callable[[int], Awaitable[None]]
+
+
+async def _deliver() -> dict[str, Any]:
+    return RECEIVED
+
+
+async def _swallow(message: MutableMapping[str, Any]) -> None:
+    return None
+
+
+def _connected(cls: type[StarletteWebSocket]) -> StarletteWebSocket:
+    # Both sides CONNECTED, through the public state setters both classes have.
+    websocket = cls(SCOPE, _deliver, _swallow)
+    websocket.client_state = WebSocketState.CONNECTED
+    websocket.application_state = WebSocketState.CONNECTED
+    return websocket
+
+
+def receive_loop(cls: type[StarletteWebSocket]) -> Loop:
+    async def run(n: int) -> None:
+        receive = _connected(cls).receive
+        for _ in range(n):
+            await receive()
+
+    return run
+
+
+def send_loop(cls: type[StarletteWebSocket]) -> Loop:
+    async def run(n: int) -> None:
+        send, message = _connected(cls).send, SENT
+        for _ in range(n):
+            await send(message)
+
+    return run
+
+
+CONVERSATION = [{"type": "websocket.connect"}] + [RECEIVED] * 8 + [{"type": "websocket.disconnect", "code": 1000}]
+
+
+def _replay(inbox: Iterator[dict[str, Any]]) -> Callable[[], Awaitable[dict[str, Any]]]:
+    async def receive() -> dict[str, Any]:
+        return next(inbox)
+
+    return receive
+
+
+def connection_loop(cls: type[StarletteWebSocket]) -> Loop:
+    # A whole connection as an app writes it: accept, eight echoes, close,
+    # then the disconnect; 20 messages in all, constructor included.
+    async def run(n: int) -> None:
+        for _ in range(n):
+            websocket = cls(SCOPE, _replay(iter(CONVERSATION)), _swallow)
+            await websocket.accept()
+            for _ in range(8):
+                await websocket.send_text(await websocket.receive_text())
+            await websocket.close()
+            await websocket.receive()
+
+    return run
+
+
+async def _time(loop: Loop, n: int) -> float:
+    start = time.perf_counter_ns()
+    await loop(n)
+    return (time.perf_counter_ns() - start) / n
+
+
+def measure(rounds: int, sizes: dict[str, int]) -> dict[str, dict[str, list[float]]]:
+    """Per case and class, the time per operation (ns) of every round."""
+    cases = {"receive": receive_loop, "send": send_loop, "connection": connection_loop}
+    results: dict[str, dict[str, list[float]]] = {case: {name: [] for name in CLASSES} for case in cases}
+
+    async def run() -> None:
+        for index in range(rounds):
+            for case, make in cases.items():
+                order = list(CLASSES.items()) if index % 2 == 0 else list(reversed(CLASSES.items()))
+                for name, cls in order:
+                    results[case][name].append(await _time(make(cls), sizes[case]))
+
+    gc.disable()
+    try:
+        asyncio.run(run())
+    finally:
+        gc.enable()
+    return results
+
+
+def import_times(rounds: int) -> dict[str, list[float]]:
+    """Milliseconds to import each module in a fresh interpreter, interleaved."""
+    modules = {"starlette": "starlette.websockets", "asgiws": "asgiws"}
+    code = "import time; t = time.perf_counter(); import {0}; print(time.perf_counter() - t)"
+    times: dict[str, list[float]] = {name: [] for name in modules}
+    for index in range(rounds):
+        order = list(modules.items()) if index % 2 == 0 else list(reversed(modules.items()))
+        for name, module in order:
+            out = subprocess.run([sys.executable, "-c", code.format(module)], capture_output=True, text=True, check=True, timeout=60)
+            times[name].append(float(out.stdout) * 1000)
+    return times
+
+
+def paired_ratio(ours: list[float], theirs: list[float]) -> float:
+    """The median over rounds of the ratio within each round."""
+    return statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure, print a table of medians, then the ratio line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=15, help="rounds of every case (default 15)")
+    parser.add_argument("--quick", action="store_true", help="small batches, for a smoke test")
+    args = parser.parse_args(argv)
+    scale = 20 if args.quick else 1
+    sizes = {"receive": 100_000 // scale, "send": 100_000 // scale, "connection": 5_000 // scale}
+    results = measure(args.rounds, sizes)
+    imports = import_times(max(5, args.rounds // 2))
+
+    print(f"asgiws {asgiws.__version__}, Python {sys.version.split()[0]}, {args.rounds} rounds, medians")
+    print(f"{'case':<12}{'starlette':>14}{'asgiws':>14}{'ratio':>10}")
+    ratios: dict[str, float] = {}
+    for case, by_class in results.items():
+        ratios[case] = paired_ratio(by_class["asgiws"], by_class["starlette"])
+        unit = "µs" if case == "connection" else "ns"
+        scale_to = 1000 if case == "connection" else 1
+        starlette, ours = (statistics.median(by_class[name]) / scale_to for name in ("starlette", "asgiws"))
+        print(f"{case:<12}{starlette:>11.1f} {unit}{ours:>11.1f} {unit}{ratios[case]:>10.3f}")
+    ratios["import"] = paired_ratio(imports["asgiws"], imports["starlette"])
+    starlette_ms, asgiws_ms = (statistics.median(imports[name]) for name in ("starlette", "asgiws"))
+    print(f"{'import':<12}{starlette_ms:>11.1f} ms{asgiws_ms:>11.1f} ms{ratios['import']:>10.3f}")
+    print(f"receive={ratios['receive']:.3f} send={ratios['send']:.3f} connection={ratios['connection']:.3f} import={ratios['import']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

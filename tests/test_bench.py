@@ -1,0 +1,22 @@
+"""The benchmarks still run and print their contract line (no timing is asserted here)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_runtime_benchmark_prints_its_ratio_line() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "runtime.py"), "--quick", "--rounds", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"receive=\d+\.\d{3} send=\d+\.\d{3} connection=\d+\.\d{3} import=\d+\.\d{3}", last), last
