@@ -18,7 +18,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Mount, WebSocketRoute
 
-from asgiws import WebSocket, websocket_endpoint
+from asgiws import UnexpectedDataError, WebSocket, websocket_endpoint
 
 
 @websocket_endpoint
@@ -34,13 +34,16 @@ async def echo(websocket: WebSocket) -> None:
 
 @websocket_endpoint(spec_version="2.3")
 async def shout(websocket: WebSocket) -> None:
-    """Send every text message back in capitals; close on an empty one."""
+    """Send every text message back in capitals; close on an empty one or a binary one."""
     await websocket.accept()
-    async for text in websocket.iter_text():
-        if not text:
-            await websocket.close(code=1000, reason="nothing to shout")
-            return
-        await websocket.send_text(text.upper())
+    try:
+        async for text in websocket.iter_text():
+            if not text:
+                await websocket.close(code=1000, reason="nothing to shout")
+                return
+            await websocket.send_text(text.upper())
+    except UnexpectedDataError:  # a binary message
+        await websocket.close(code=1003, reason="text only")
 
 
 app = Starlette(

@@ -27,9 +27,11 @@ from .exceptions import (
     WebSocketDisconnected,
     WrongStateError,
 )
+from .middleware import CheckMiddleware, ProtocolWarning, check
 from .websockets import WebSocket, WebSocketClose
 
 __all__ = [
+    "CheckMiddleware",
     "ConnectionState",
     "Context",
     "InvalidMessageError",
@@ -37,6 +39,7 @@ __all__ = [
     "NotConnectedError",
     "PeerGoneError",
     "ProtocolViolation",
+    "ProtocolWarning",
     "UnexpectedDataError",
     "WebSocket",
     "WebSocketClose",
@@ -45,6 +48,7 @@ __all__ = [
     "WebSocketState",
     "WrongStateError",
     "__version__",
+    "check",
     "compile_machine",
     "context_from_scope",
     "parse_version",

@@ -63,11 +63,16 @@ _BY_VALUE: dict[str, MessageType] = {message.value: message for message in Messa
 
 
 class Refusal(NamedTuple):
-    """Why a message type is refused in a node, before any exception is built."""
+    """Why a message type is refused in a node, before any exception is built.
+
+    ``joint`` is set when the side's own table allows the message and a joint
+    constraint (the other side's state) refuses it.
+    """
 
     kind: ViolationKind
     clauses: tuple[str, ...]
     reason: str
+    joint: bool = False
 
 
 class Step:
@@ -100,7 +105,7 @@ class Step:
 class Node:
     """One pair of (receive state, send state) with everything each side may do there."""
 
-    __slots__ = ("allowed", "receive", "refusals", "send", "send_failed", "states")
+    __slots__ = ("allowed", "own_allowed", "receive", "refusals", "send", "send_failed", "states")
 
     def __init__(self, states: States) -> None:
         self.states = states
@@ -109,6 +114,8 @@ class Node:
         self.send_failed: Node | None = None
         self.refusals: dict[Side, dict[MessageType, Refusal]] = {Side.RECEIVE: {}, Side.SEND: {}}
         self.allowed: dict[Side, tuple[str, ...]] = {}
+        #: What each side's own table allows, before the joint constraints.
+        self.own_allowed: dict[Side, tuple[str, ...]] = {}
 
     def steps(self, side: Side) -> dict[str, Step]:
         """The steps of one side."""
@@ -166,6 +173,7 @@ class Machine:
                     rows.setdefault(row.trigger, []).append(row)
                 elif row.source is own and row.trigger is Signal.SEND_FAILED:
                     node.send_failed = self.nodes[_settle(_moved(node.states, side, row.target))]
+            node.own_allowed[side] = tuple(message.value for message in rows)
             refusals = node.refusals[side]
             for rejection in REJECTIONS:
                 if rejection.side is side and rejection.state is own and self._exists(rejection.message):
@@ -174,7 +182,7 @@ class Machine:
                 for constraint in JOINT_CONSTRAINTS:
                     applies = constraint.side is side and (not constraint.messages or message in constraint.messages)
                     if applies and other in constraint.other_states:
-                        refusals[message] = Refusal(constraint.kind, constraint.clauses, constraint.reason)
+                        refusals[message] = Refusal(constraint.kind, constraint.clauses, constraint.reason, joint=True)
                         del rows[message]
                         break
             steps = node.steps(side)
@@ -284,7 +292,6 @@ class Machine:
         return error
 
     def _refusal(self, node: Node, side: Side, message: object) -> ProtocolViolation:
-        allowed = node.allowed[side]
         if not isinstance(message, Mapping):
             clauses = UNKNOWN_TYPE[side]
             text = f"ASGI messages are dicts, not {type(message).__name__} [{clauses[0]}]"
@@ -301,10 +308,14 @@ class Machine:
             text = f"{known.value!r} needs the {MESSAGE_SCHEMAS[known].extension} extension, which the server did not advertise"
             return self._violation(node, side, message_type, refusal, f"{text} [{refusal.clauses[0]}]", message)
         refusal = node.refusals[side][known]
+        own = node.own_allowed[side]
         if refusal.kind is ViolationKind.PEER_GONE:
             text = f"Cannot send {known.value!r}: the client has disconnected [{refusal.clauses[0]}]"
-        elif allowed:
-            text = f"Expected ASGI message {_quote(allowed)}, but got {known.value!r}"
+        elif refusal.joint:
+            text = f"Unexpected ASGI message {known.value!r}: {refusal.reason} [{refusal.clauses[0]}]"
+        elif own:
+            # Starlette's wording, from what this side's own state takes.
+            text = f"Expected ASGI message {_quote(own)}, but got {known.value!r}"
         else:
             text = _EXHAUSTED[side]
         return self._violation(node, side, message_type, refusal, text, message)
@@ -332,8 +343,8 @@ class Machine:
         receive, send = node.states
         if cls is None:
             cls = _VIOLATIONS[refusal.kind]
-            if cls is WrongStateError and not node.allowed[side]:
-                cls = NotConnectedError  # Starlette's WebSocketDisconnected: nothing more on this side
+            if cls is WrongStateError and not node.own_allowed[side]:
+                cls = NotConnectedError  # Starlette's WebSocketDisconnected: this side takes nothing more
         error = cls(
             text,
             kind=refusal.kind,

@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from ._catalog import citations, lookup
+from ._context import parse_version
 from ._export import spec_json, spec_markdown
 from ._version import __version__
-from ._context import parse_version
 from .spec import LATEST_VERSION, Ambiguity, Party
 
 __all__ = ["main"]

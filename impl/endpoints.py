@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import overload
 
+from starlette._exception_handler import wrap_app_handling_exceptions
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
@@ -46,6 +47,11 @@ class WebSocketApp:
 
     It keeps the handler's ``__name__``, ``__qualname__``, ``__module__`` and
     ``__doc__``, so a route built on it gets the handler's name.
+
+    As for a plain function endpoint in Starlette, an exception the handler
+    raises goes to the application's exception handlers (``WebSocketException``'s
+    closes the connection with its code), and they get the same checked
+    ``WebSocket``; without a handler for it, the exception propagates.
 
     Scopes other than ``websocket`` get what a server running this app alone
     needs: ``lifespan`` is acknowledged (there is nothing to start), and a
@@ -76,7 +82,16 @@ class WebSocketApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the handler for a ``websocket`` scope (see the class for the others)."""
         if scope["type"] == "websocket":
-            await self.handler(WebSocket(scope, receive, send, spec_version=self.spec_version))
+            websocket = WebSocket(scope, receive, send, spec_version=self.spec_version)
+
+            async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+                await self.handler(websocket)
+
+            # What Starlette does for a function endpoint: the application's
+            # exception handlers (the one for WebSocketException included) get
+            # this same checked object, so they see the state the endpoint left,
+            # and a handler's close after the endpoint's own does nothing.
+            await wrap_app_handling_exceptions(serve, websocket)(scope, receive, send)
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
         else:

@@ -167,7 +167,11 @@ class WebSocket(StarletteWebSocket):
     def _transport_failed(self) -> PeerGoneError:
         # ASGI 2.4: the server raises OSError once the connection is gone.
         self._node = self._node.send_failed or self._node
-        return self._machine.transport_failed(self._node)
+        error = self._machine.transport_failed(self._node)
+        if self._disconnect is not None:  # the client's own word beats the server's 1006
+            error.code = self._disconnect["code"]
+            error.reason = self._disconnect.get("reason") or ""
+        return error
 
     def _refused(self, side: Side, message: object, **override: Any) -> ProtocolViolation:
         error = self._machine.refuse(self._node, side, message, **override)
@@ -194,7 +198,9 @@ class WebSocket(StarletteWebSocket):
 
         Closing a connection that is already closed (by the application, by the
         end of a denial response, or by the client's disconnect) does nothing,
-        so ``finally: await websocket.close()`` is always safe.
+        and so does a close the server fails because the connection is gone
+        (``OSError``, spec 2.4): either way the connection is closed, so
+        ``finally: await websocket.close()`` never masks the error that got there.
 
         Raises:
             InvalidMessageError: for a close code no endpoint may send, or a
@@ -205,7 +211,12 @@ class WebSocket(StarletteWebSocket):
             refusal = node.refusals[Side.SEND][MessageType.CLOSE]
             if refusal.kind is ViolationKind.PEER_GONE or not node.allowed[Side.SEND]:
                 return  # already closed, one way or the other
-        await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+        try:
+            await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+        except PeerGoneError:
+            # Only the server's OSError gets here (a close after the disconnect
+            # returned above): the connection is gone, which is what we wanted.
+            return
 
     async def send_denial_response(self, response: Response) -> None:
         """Refuse the handshake with an HTTP response (the Denial Response extension).
@@ -225,12 +236,20 @@ class WebSocket(StarletteWebSocket):
 
     async def _receive_data(self) -> Message:
         # Wait only for data that can come: never "accept first" after a close.
-        if _RECEIVE_TYPE not in self._node.receive:
-            if not self._node.receive:
-                raise self._machine.exhausted(self._node, Side.RECEIVE)
-            error = self._refused(Side.RECEIVE, _DATA)
-            text = _NOT_ACCEPTED if self._node.states[1] is State.CONNECTING else f"Cannot receive data: {error.rule} [{error.clause}]"
-            raise self._refused(Side.RECEIVE, _DATA, text=text, cls=NotConnectedError)
+        node = self._node
+        connect = node.receive.get(_CONNECT)
+        if connect is not None:  # judge by where the pending connect leads
+            if _RECEIVE_TYPE in connect.next.receive:
+                await self.receive()  # the app accepted without receiving it: it comes first
+            node = self._node if _RECEIVE_TYPE in connect.next.receive else connect.next
+        if _RECEIVE_TYPE not in node.receive:
+            if not node.receive:
+                raise self._machine.exhausted(node, Side.RECEIVE)
+            error = self._machine.refuse(node, Side.RECEIVE, _DATA)
+            text = _NOT_ACCEPTED if node.states[1] is State.CONNECTING else f"Cannot receive data: {error.rule} [{error.clause}]"
+            error = self._machine.refuse(node, Side.RECEIVE, _DATA, text=text, cls=NotConnectedError)
+            error.states = self._node.states
+            raise error
         message = await self.receive()
         if not self._node.receive:  # the disconnect: nothing more will come
             raise WebSocketDisconnect(message["code"], message.get("reason"))

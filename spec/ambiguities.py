@@ -208,4 +208,14 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
         "queued messages before the disconnect, and refusing them would break the reader/writer task pattern.",
         ("J-11",),
     ),
+    Ambiguity(
+        "AMB-31",
+        "Is data delivered after the application refused the handshake (close or denial before the accept) refused?",
+        "Only while the refusal is still visible in the states (send side CONNECTING or RESPONSE); once both sides are "
+        "past it, a later websocket.receive is delivered.",
+        "A refused handshake and a close after the accept both leave the send side DISCONNECTED; telling them apart "
+        "would need history the state pair does not keep, and refusing would break correct servers in the rare case "
+        "(accept sent before websocket.connect was read, then close, AMB-07). Only a broken server sends such data.",
+        ("J-03", "J-04", "J-05"),
+    ),
 )

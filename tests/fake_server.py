@@ -5,7 +5,8 @@ what the application hands to ``send()``. It never hangs: unless ``blocking``
 is set, a ``receive()`` with nothing queued fails the test at once. With
 ``fail_from`` set, every ``send()`` from that index on raises ``OSError`` (ASGI
 2.4: the connection is gone) and the message is recorded in ``failed``, not in
-``sent``.
+``sent``. ``hold_sends()`` makes sends wait until ``release_sends()`` (a slow
+network), so that a test can interleave a reader and a writer task.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["FakeServer", "websocket_scope"]
+from starlette.types import Message
 
-Message = dict[str, Any]
+__all__ = ["FakeServer", "Message", "websocket_scope"]
 
 
 class FakeServer:

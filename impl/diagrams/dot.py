@@ -64,7 +64,7 @@ def _legend(graph: Graph) -> str:
     return (
         f'<TABLE BORDER="0" CELLPADDING="2"><TR><TD><TABLE BORDER="0">{title}</TABLE></TD></TR><TR><TD ALIGN="LEFT">'
         f'<TABLE BORDER="1" COLOR="#bbbbbb" CELLBORDER="0" CELLPADDING="3" BGCOLOR="{NODE["fill"]}" STYLE="ROUNDED">'
-        f'{"".join(rows)}</TABLE></TD></TR></TABLE>'
+        f"{''.join(rows)}</TABLE></TD></TR></TABLE>"
     )
 
 

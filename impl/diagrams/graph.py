@@ -89,7 +89,7 @@ def _exists(trigger: MessageType | Signal, denial: bool) -> bool:
     return not isinstance(trigger, MessageType) or MESSAGE_SCHEMAS[trigger].extension is None or denial
 
 
-def _side_graph(side: Side, denial: bool, clauses: bool, forbidden: bool, coverage: Coverage | None, version: SpecVersion) -> Graph:
+def _side_graph(side: Side, *, denial: bool, clauses: bool, forbidden: bool, coverage: Coverage | None) -> Graph:
     kind = EdgeKind.RECEIVE if side is Side.RECEIVE else EdgeKind.SEND
     edges: list[Edge] = []
     # Counts are summed over spec versions: the transitions are the same in all of them.
@@ -129,7 +129,7 @@ def _side_graph(side: Side, denial: bool, clauses: bool, forbidden: bool, covera
     return Graph(f"{side.value} side", nodes, State.CONNECTING.name, edges, legend, notes)
 
 
-def _joint_graph(denial: bool, clauses: bool, forbidden: bool, coverage: Coverage | None, version: SpecVersion) -> Graph:
+def _joint_graph(*, denial: bool, clauses: bool, forbidden: bool, coverage: Coverage | None, version: SpecVersion) -> Graph:
     machine = compile_machine(version, denial)
     nodes = {_state_id(n.states): f"{n.states[0].name}\\n{n.states[1].name}" for n in machine.reachable()}
     taken = coverage.allowed if coverage is not None else None
@@ -181,9 +181,9 @@ def build_graph(
         msg = f"unknown machine {machine!r}; choose one of {', '.join(MACHINES)}"
         raise ValueError(msg)
     if machine == "joint":
-        graph = _joint_graph(denial, clauses, forbidden, coverage, version)
+        graph = _joint_graph(denial=denial, clauses=clauses, forbidden=forbidden, coverage=coverage, version=version)
     else:
-        graph = _side_graph(Side(machine), denial, clauses, forbidden, coverage, version)
+        graph = _side_graph(Side(machine), denial=denial, clauses=clauses, forbidden=forbidden, coverage=coverage)
     graph.title = f"ASGI WebSocket {graph.title}, spec {version.value}" + (", denial extension" if denial else "")
     graph.edges.sort()
     return graph

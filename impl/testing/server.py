@@ -1,0 +1,264 @@
+"""An honest fake ASGI server for one WebSocket connection.
+
+The server side of the spec, played by a test double that tells the truth:
+
+* it delivers what the client does, in order, through ``receive()``, and only
+  what a conformant server may deliver at that point (the reference model
+  says so: no data before the accept, nothing after the disconnect; see
+  :meth:`FakeServer.deliverable`), unless a test asks it to misbehave with
+  :meth:`FakeServer.inject`;
+* it records every message the application hands to ``send()``;
+* once the client has gone it drops what the application sends, as a server
+  before ASGI 2.4 does (WS-013), or raises ``OSError`` as ASGI 2.4 asks
+  (WS-041, J-09) after :meth:`FakeServer.fail_sends`;
+* it never hangs: a ``receive()`` with nothing queued waits through a
+  :class:`Waiter`. The default one suspends the coroutine with a marker the
+  driver recognises, so a test that drives coroutines by hand sees at once
+  that the implementation waits for a message the client never sent; the
+  app driver's waiter is an ``asyncio`` event with a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from typing import Any
+
+from .._machine import ConnectionState
+from ..exceptions import ProtocolViolation
+from ..spec import Extension, MessageType, Side, Signal, State
+from .oracle import States, oracle
+
+__all__ = ["SUSPENDED", "AsyncioWaiter", "FakeServer", "SuspendingWaiter", "Waiter", "websocket_scope"]
+
+Message = dict[str, Any]
+
+#: What the default waiter yields to whoever drives the coroutine: the
+#: application is waiting for a message and nothing is queued.
+SUSPENDED = object()
+
+
+class _Suspend:
+    def __await__(self) -> Generator[object, None, None]:
+        yield SUSPENDED
+
+
+class Waiter:
+    """How a ``receive()`` with nothing queued waits, and how it is woken."""
+
+    async def wait(self) -> None:
+        """Wait until :meth:`wake` is called (or the driver resumes the coroutine)."""
+        raise NotImplementedError
+
+    def wake(self) -> None:
+        """A message was queued."""
+
+    async def checkpoint(self) -> None:
+        """Called after every ``send()``: a chance for the client to act."""
+
+
+class SuspendingWaiter(Waiter):
+    """Suspend the coroutine with :data:`SUSPENDED`; the driver resumes it by hand.
+
+    No event loop is involved: a test drives the application's coroutine with
+    ``coro.send(None)`` and sees :data:`SUSPENDED` come out when it waits.
+    """
+
+    async def wait(self) -> None:
+        await _Suspend()
+
+
+class AsyncioWaiter(Waiter):
+    """Wait on an ``asyncio.Event``; ``waiting`` counts the receivers parked on it."""
+
+    def __init__(self) -> None:
+        self.waiting = 0
+        self.arrived = asyncio.Event()
+        #: Set whenever a receiver starts waiting, so that a driver can wait for that.
+        self.parked = asyncio.Event()
+
+    async def wait(self) -> None:
+        self.arrived.clear()
+        self.waiting += 1
+        self.parked.set()
+        try:
+            await self.arrived.wait()
+        finally:
+            self.waiting -= 1
+
+    def wake(self) -> None:
+        self.arrived.set()
+
+    async def checkpoint(self) -> None:
+        # Let the driver's task run between two sends, so that a chatty
+        # application cannot starve the client or the timeout.
+        await asyncio.sleep(0)
+
+
+def websocket_scope(
+    spec_version: str = "2.5",
+    *,
+    subprotocols: tuple[str, ...] | list[str] = (),
+    denial: bool = False,
+    path: str = "/ws",
+) -> dict[str, Any]:
+    """A minimal valid ``websocket`` scope, as a conformant server builds it.
+
+    Args:
+        spec_version: the value of ``scope["asgi"]["spec_version"]``.
+        subprotocols: what the client offers.
+        denial: advertise the Denial Response extension.
+        path: the request path.
+    """
+    scope: dict[str, Any] = {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": spec_version},
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [],
+        "subprotocols": list(subprotocols),
+    }
+    if denial:
+        scope["extensions"] = {Extension.DENIAL_RESPONSE.value: {}}
+    return scope
+
+
+class FakeServer:
+    """The ``receive``/``send`` pair of one connection, played honestly.
+
+    Args:
+        denial: whether the scope advertises the Denial Response extension
+            (the reference model needs to know which messages exist).
+        waiter: how an empty ``receive()`` waits; :class:`SuspendingWaiter` by default.
+        judge: a ``ConnectionState`` that judges every message in both
+            directions; what it refuses is kept in :attr:`violations`.
+
+    Attributes:
+        inbox: every message queued for the application, in order.
+        valid: for each inbox entry, whether the message itself is valid (an
+            injected one may not be).
+        taken: how many inbox entries the application has received.
+        outbox: every message the application passed to ``send()``.
+        failed: for each outbox entry, whether ``send()`` raised ``OSError``.
+        failing: whether ``send()`` raises ``OSError`` (the transport is gone).
+        view: the (receive, send) states as the server sees them: what it
+            delivered and what it was sent, per the reference model.
+        violations: what the judge refused.
+    """
+
+    def __init__(self, *, denial: bool, waiter: Waiter | None = None, judge: ConnectionState | None = None) -> None:
+        self.oracle = oracle(denial)
+        self.waiter = waiter or SuspendingWaiter()
+        self.judge = judge
+        self.inbox: list[Any] = []
+        self.valid: list[bool] = []
+        self.taken = 0
+        self.outbox: list[Any] = []
+        self.failed: list[bool] = []
+        self.failing = False
+        self.view: States = (State.CONNECTING, State.CONNECTING)
+        self.violations: list[ProtocolViolation] = []
+
+    # -- what the client does ---------------------------------------------------------------
+
+    def deliverable(self, message_type: MessageType) -> bool:
+        """Whether a conformant server may deliver a message of this type now."""
+        return self.oracle.step(Side.RECEIVE, self.view, message_type.value) is not None
+
+    @property
+    def client_gone(self) -> bool:
+        """Whether the server has delivered the disconnect: nothing more can be delivered."""
+        return not self.oracle.open(Side.RECEIVE, self.view)
+
+    def deliver(self, message: Message) -> None:
+        """Queue a message the client's behaviour produced; it must be :meth:`deliverable`."""
+        target = self.oracle.step(Side.RECEIVE, self.view, message["type"], message)
+        assert target is not None, f"a conformant server cannot deliver {message['type']!r} now"
+        self.view = target
+        self._queue(message, valid=True)
+
+    def inject(self, message: Any, *, valid: bool) -> None:
+        """Queue anything, as a broken server would; ``valid`` says whether its fields are valid."""
+        self._queue(message, valid=valid)
+
+    def fail_sends(self) -> None:
+        """From now on ``send()`` raises ``OSError``: the transport is gone (WS-041)."""
+        self.failing = True
+
+    def _queue(self, message: Any, *, valid: bool) -> None:
+        self.inbox.append(message)
+        self.valid.append(valid)
+        self.waiter.wake()
+
+    @property
+    def queued(self) -> int:
+        """How many messages wait to be received."""
+        return len(self.inbox) - self.taken
+
+    # -- the ASGI callables -----------------------------------------------------------------
+
+    async def receive(self) -> Any:
+        """The ASGI ``receive`` callable: the next queued message, or wait for one."""
+        while self.taken == len(self.inbox):
+            await self.waiter.wait()
+        message = self.inbox[self.taken]
+        self.taken += 1
+        if self.judge is not None:
+            self._judged(self.judge.receive, message)
+        return message
+
+    async def send(self, message: Any) -> None:
+        """The ASGI ``send`` callable: record the message; raise ``OSError`` once the transport is gone."""
+        self.outbox.append(message)
+        self.failed.append(self.failing)
+        if self.judge is not None:
+            self._judged(self.judge.send, message)
+        kind = message.get("type") if isinstance(message, Mapping) else None
+        target = self.oracle.step(Side.SEND, self.view, kind, message)
+        if target is not None:
+            self.view = target
+        if self.failing:
+            self.view = self.oracle.signal(self.view, Signal.SEND_FAILED)
+            if self.judge is not None:
+                self.judge.send_failed()
+            msg = "the client has gone"
+            raise ConnectionResetError(msg)
+        await self.waiter.checkpoint()
+
+    def _judged(self, judge: Callable[[Any], None], message: Any) -> None:
+        try:
+            judge(message)
+        except ProtocolViolation as violation:
+            self.violations.append(violation)
+
+
+def drive(awaitable: Awaitable[Any], *, limit: int = 1000) -> tuple[bool, Any, BaseException | None]:
+    """Run a coroutine by hand until it finishes or waits in :class:`SuspendingWaiter`.
+
+    Returns:
+        ``(done, value, error)``: ``done`` is False when the coroutine is
+        suspended (call again to resume it); otherwise ``value`` is what it
+        returned or ``error`` what it raised.
+
+    Raises:
+        RuntimeError: the coroutine awaited something other than the fake
+            server (a future of an event loop), which cannot be driven by hand.
+    """
+    coroutine: Any = awaitable
+    for _ in range(limit):
+        try:
+            yielded = coroutine.send(None)
+        except StopIteration as stop:
+            return True, stop.value, None
+        except Exception as error:
+            return True, None, error
+        if yielded is SUSPENDED:
+            return False, None, None
+        if yielded is not None:
+            coroutine.close()
+            msg = f"the implementation awaited {yielded!r}, not the fake server; drive it with the event-loop driver instead"
+            raise RuntimeError(msg)
+    coroutine.close()
+    msg = f"the implementation yielded {limit} times without finishing or waiting for a message"
+    raise RuntimeError(msg)

@@ -1,0 +1,578 @@
+"""Hypothesis strategies for WebSocket messages and scopes, generated from the schemas.
+
+Every strategy here is read off ``asgiws.spec.MESSAGE_SCHEMAS`` and
+``SCOPE_SCHEMA``: a field's :class:`~asgiws.spec.ValueKind` gives the values of
+the right type, each :class:`~asgiws.spec.Check` narrows them (valid values) or
+is broken on purpose (invalid values), ``since`` gates a field by spec version
+and ``nullable``/``required`` decide whether a key may be ``None`` or absent.
+Nothing lists a message by hand, so a new field or constraint in the spec
+shows up in the strategies without an edit here.
+
+An invalid message breaks exactly one rule and keeps every other field valid,
+so a failure names the rule that was broken. The test suite holds both halves
+to the compiled checks: every valid message passes them and every invalid one
+fails them, for every schema and every spec version.
+
+Two rules depend on the connection rather than on the message: a field newer
+than the connection's spec version (AMB-06) and the offered subprotocol
+(RFC-018). :func:`still_valid` re-judges, for a narrower connection, a message
+drawn valid for the widest one; the generated state machine uses it so that
+its rule arguments need not depend on the connection it draws.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .._context import VERSION_RANK
+from ..spec import (
+    LATEST_VERSION,
+    MESSAGE_SCHEMAS,
+    MESSAGE_SIDE,
+    SCOPE_SCHEMA,
+    Check,
+    Constraint,
+    Extension,
+    Field,
+    MessageType,
+    Side,
+    SpecVersion,
+    ValueKind,
+)
+
+__all__ = [
+    "field_values",
+    "invalid_messages",
+    "invalid_scopes",
+    "messages",
+    "minimal_message",
+    "scopes",
+    "still_valid",
+    "unknown_messages",
+]
+
+Message = dict[str, Any]
+Strategy = st.SearchStrategy[Any]
+
+#: Where a scope says its spec version; the one key the scope strategies set
+#: from the version they are asked for.
+_VERSION_KEY = "asgi.spec_version"
+_DENIAL = Extension.DENIAL_RESPONSE.value
+
+# RFC 6455 tokens and lower-case header names, kept readable in failure reports.
+_TOKEN_CHARS = string.ascii_lowercase + string.digits + "-._"
+_TOKENS = st.text(alphabet=_TOKEN_CHARS, min_size=1, max_size=10)
+_UPPER_NAMES = st.builds(lambda head, tail: (head + tail).encode(), st.sampled_from("ABCXZ"), _TOKENS)
+_LONE_SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+_NOT_TOKENS = st.sampled_from(["", "a b", "x,y", "semi;colon", "é", 'quo"te'])
+
+
+def _version(value: SpecVersion | str) -> SpecVersion:
+    return value if isinstance(value, SpecVersion) else SpecVersion(value)
+
+
+def _params(field: Field, check: Check) -> list[Any]:
+    return [c.param for c in field.constraints if c.check is check]
+
+
+def _gated(field: Field, side: Side | None, version: SpecVersion) -> bool:
+    # Only what the application sends is gated by version (AMB-06, WS-011).
+    return side is Side.SEND and VERSION_RANK[field.since] > VERSION_RANK[version]
+
+
+# -- valid values --------------------------------------------------------------------------
+
+
+def _ints(field: Field) -> Strategy:
+    ranges: tuple[tuple[int, int], ...] = (*(r for p in _params(field, Check.CLOSE_CODE) for r in p), *_params(field, Check.INT_RANGE))
+    excluded = {v for p in _params(field, Check.EXCLUDES) for v in p}
+    if not ranges:
+        ranges = ((-(2**31), 2**31),)
+    edges = sorted({v for low, high in ranges for v in (low, high)})
+    values = st.one_of(st.sampled_from(edges), *(st.integers(low, high) for low, high in ranges))
+    return values.filter(lambda v: v not in excluded) if excluded else values
+
+
+def _texts(field: Field, subprotocols: Sequence[str]) -> Strategy | None:
+    for allowed in _params(field, Check.EQUALS):
+        return st.sampled_from(allowed)
+    if _params(field, Check.OFFERED_SUBPROTOCOL):
+        return st.sampled_from(list(subprotocols)) if subprotocols else None
+    least = 1 if _params(field, Check.NOT_EMPTY) else 0
+    limits = _params(field, Check.MAX_UTF8_BYTES)
+    if not limits:
+        return st.text(min_size=least, max_size=20)
+    limit = min(limits)
+    # Short text in any script, ASCII up to the limit, and the exact edges in
+    # one-byte and two-byte characters.
+    edges = st.sampled_from(["a" * limit, "é" * (limit // 2)])
+    return st.one_of(st.text(min_size=least, max_size=limit // 4), st.text(string.printable, min_size=least, max_size=limit), edges)
+
+
+def _headers(field: Field) -> Strategy:
+    forbidden = {name.encode() for p in _params(field, Check.FORBIDDEN_HEADER_NAMES) for name in p}
+    names = _TOKENS.map(str.encode)
+    if not _params(field, Check.LOWERCASE_HEADER_NAMES):
+        names = names | _UPPER_NAMES
+    if forbidden:
+        names = names.filter(lambda n: n.lower() not in forbidden)
+    # A pair is a tuple or a two-item list (AMB-05).
+    pair = st.tuples(names, st.binary(max_size=12))
+    return st.lists(pair | pair.map(list), max_size=3)
+
+
+def _addresses(field: Field, version: SpecVersion) -> Strategy:
+    pair = st.tuples(st.sampled_from(["127.0.0.1", "::1", "example.com"]), st.integers(0, 65535))
+    values = pair | pair.map(list)
+    since = _params(field, Check.PORT_NONE_SINCE)
+    if field.kind is ValueKind.SERVER_ADDRESS and all(VERSION_RANK[version] >= VERSION_RANK[s] for s in since):
+        values = values | st.just(["/tmp/server.sock", None])
+    return values
+
+
+def _valid(field: Field, version: SpecVersion, subprotocols: Sequence[str]) -> Strategy | None:
+    """Values of the right type that meet every constraint; None when there are none."""
+    kind = field.kind
+    if kind is ValueKind.INT:
+        return _ints(field)
+    if kind is ValueKind.STR:
+        return _texts(field, subprotocols)
+    if kind is ValueKind.BYTES:
+        return st.binary(max_size=24)
+    if kind is ValueKind.BOOL:
+        return st.just(False) if _params(field, Check.NOT_TRUE) else st.booleans()
+    if kind is ValueKind.DICT:
+        return st.just({})
+    if kind is ValueKind.HEADERS:
+        return _headers(field)
+    if kind is ValueKind.STR_LIST:
+        return st.lists(_TOKENS, unique=True, max_size=3)
+    return _addresses(field, version)
+
+
+def _empty(kind: ValueKind) -> Strategy:
+    # The values a field newer than the connection may still carry (AMB-06).
+    return st.sampled_from({ValueKind.STR: [""], ValueKind.BYTES: [b""], ValueKind.HEADERS: [[], ()]}.get(kind, [[]]))
+
+
+# -- invalid values ------------------------------------------------------------------------
+
+_WRONG_TYPES: dict[ValueKind, Strategy] = {
+    ValueKind.STR: st.one_of(st.binary(min_size=1, max_size=4), st.integers(1, 9), st.just(["x"])),
+    ValueKind.BYTES: st.one_of(st.text(min_size=1, max_size=4), st.integers(1, 9), st.just(bytearray(b"x"))),
+    ValueKind.INT: st.one_of(st.text(min_size=1, max_size=4), st.just(1000.0), st.booleans()),
+    ValueKind.BOOL: st.one_of(st.integers(1, 1), st.just("true")),
+    ValueKind.DICT: st.one_of(st.just([1]), st.just("x")),
+    ValueKind.HEADERS: st.one_of(
+        st.just("x-a: b"),
+        st.just({b"x-a": b"b"}),
+        st.just([(b"x-a",)]),
+        st.just([("x-a", "b")]),
+        st.just([[b"x-a", 1]]),
+        st.just([{b"x-a", b"b"}]),
+        # An iterator would be used up by the check (AMB-05); a fresh one per draw.
+        st.builds(lambda: iter([(b"x-a", b"b")])),
+    ),
+    ValueKind.STR_LIST: st.one_of(st.just("chat"), st.just([1]), st.just([b"chat"])),
+    ValueKind.HOST_PORT: st.one_of(st.just(["h"]), st.just(["h", "80"]), st.just(["h", None]), st.just([1, 80])),
+    ValueKind.SERVER_ADDRESS: st.one_of(st.just(["h"]), st.just(["h", "80"]), st.just([1, 80])),
+}
+
+
+def _outside(ranges: Iterable[tuple[int, int]]) -> Strategy:
+    ranges = tuple(ranges)
+    candidates = {0, -1, 999, 5000, 65535, 10**6, *(v for low, high in ranges for v in (low - 1, high + 1))}
+    return st.sampled_from(sorted(v for v in candidates if not any(low <= v <= high for low, high in ranges)))
+
+
+def _breaking(field: Field, constraint: Constraint, version: SpecVersion, subprotocols: Sequence[str]) -> Strategy | None:
+    """Values of the right type that break this one constraint; None when none can."""
+    check, param = constraint.check, constraint.param
+    if check is Check.EQUALS:
+        return st.sampled_from(["http", "websocket2", "2.9", "3"]).filter(lambda v: v not in param)  # type: ignore[operator]
+    if check is Check.EXCLUDES:
+        return st.sampled_from(param)  # type: ignore[arg-type]
+    if check is Check.NOT_EMPTY:
+        return st.just("")
+    if check is Check.UTF8:
+        return st.builds(lambda head, bad, tail: head + bad + tail, st.text(max_size=3), _LONE_SURROGATES, st.text(max_size=3))
+    if check is Check.MAX_UTF8_BYTES:
+        limit: int = param  # type: ignore[assignment]
+        return st.integers(1, 12).flatmap(lambda extra: st.sampled_from(["a" * (limit + extra), "é" * (limit // 2 + extra)]))
+    if check is Check.CLOSE_CODE:
+        return _outside(param)  # type: ignore[arg-type]
+    if check is Check.INT_RANGE:
+        return _outside((param,))  # type: ignore[arg-type]
+    if check is Check.NOT_TRUE:
+        return st.just(True)
+    if check is Check.OFFERED_SUBPROTOCOL:
+        return st.one_of(st.just(""), _TOKENS).filter(lambda v: v not in subprotocols)
+    if check in _BAD_HEADERS:
+        valid = _headers(field)
+        return st.builds(lambda good, bad: [*good, bad], valid, _BAD_HEADERS[check](param))
+    if check is Check.SUBPROTOCOL_TOKENS:
+        bad_token = st.builds(lambda good, bad: [*good, bad], st.lists(_TOKENS, unique=True, max_size=2), _NOT_TOKENS)
+        return bad_token | _TOKENS.map(lambda t: [t, t])
+    if check is Check.PORT_NONE_SINCE:
+        since: SpecVersion = param  # type: ignore[assignment]
+        return st.just(["/tmp/server.sock", None]) if VERSION_RANK[version] < VERSION_RANK[since] else None
+    return None  # ONLY_WITH is about the sibling key, not the value: see _Builder
+
+
+_BAD_HEADERS = {
+    Check.LOWERCASE_HEADER_NAMES: lambda _: st.tuples(_UPPER_NAMES, st.just(b"v")),
+    Check.NO_PSEUDO_HEADERS: lambda _: st.tuples(st.sampled_from([b":authority", b":path"]), st.just(b"v")),
+    Check.FORBIDDEN_HEADER_NAMES: lambda names: st.tuples(st.sampled_from([n.encode() for n in names]), st.just(b"v")),
+}
+
+
+def _invalid(field: Field, side: Side | None, version: SpecVersion, subprotocols: Sequence[str]) -> list[Strategy]:
+    """One strategy per way of breaking the field while keeping it present."""
+    wrong = _WRONG_TYPES[field.kind]
+    found = [wrong if field.nullable else wrong | st.none()]
+    if _gated(field, side, version):
+        newer = _valid(field, LATEST_VERSION, subprotocols or ("chat",))
+        assert newer is not None
+        found.append(newer.filter(_carries_value))
+        return found
+    for constraint in field.constraints:
+        breaking = _breaking(field, constraint, version, subprotocols)
+        if breaking is not None:
+            found.append(breaking)
+    return found
+
+
+def _carries_value(value: object) -> bool:
+    return value is not None and not (isinstance(value, str | bytes | list | tuple) and len(value) == 0)
+
+
+# -- whole dicts ----------------------------------------------------------------------------
+
+
+class _Builder:
+    """Builds dicts (messages or scopes) from a list of fields, valid or with one defect."""
+
+    def __init__(self, fields: Sequence[Field], side: Side | None, version: SpecVersion, subprotocols: Sequence[str]) -> None:
+        self.fields = {f.name: f for f in fields}
+        # Keys allowed only next to another key's value are drawn together
+        # with that key (see _valid_scopes), never on their own.
+        self.conditional = {f.name for f, _, _ in _only_with(fields)}
+        self.side = side
+        self.version = version
+        self.subprotocols = subprotocols
+
+    def values(self, name: str) -> Strategy | None:
+        field = self.fields[name]
+        if _gated(field, self.side, self.version):
+            return _empty(field.kind)
+        if any(f.startswith(name + ".") for f in self.fields):
+            return self.build(under=name)
+        return _valid(field, self.version, self.subprotocols)
+
+    def slot(self, name: str) -> tuple[Strategy | None, bool]:
+        """The strategy of a present value (None if only absence or None is valid), and whether the key may be absent."""
+        field = self.fields[name]
+        values = self.values(name)
+        if field.nullable:
+            values = st.none() if values is None else values | st.none()
+        return values, not field.required
+
+    def build(
+        self,
+        *,
+        under: str = "",
+        fixed: Mapping[str, Strategy] | None = None,
+        omit: Iterable[str] = (),
+    ) -> Strategy:
+        """A dict of the fields directly ``under`` a parent (top level for ""), ``fixed`` ones as given."""
+        fixed = dict(fixed or {})
+        omit = set(omit)
+        required: dict[str, Strategy] = {}
+        optional: dict[str, Strategy] = {}
+        prefix = under + "." if under else ""
+        for name in self.fields:
+            key = name[len(prefix) :]
+            if not name.startswith(prefix) or "." in key or name in omit or name in self.conditional:
+                continue
+            if name in fixed:
+                required[key] = fixed[name]
+                continue
+            values, may_be_absent = self.slot(name)
+            if values is None:
+                continue
+            (optional if may_be_absent else required)[key] = values
+        return st.fixed_dictionaries(required, optional=optional)
+
+
+def _only_with(fields: Iterable[Field]) -> list[tuple[Field, str, object]]:
+    return [(f, *c.param) for f in fields for c in f.constraints if c.check is Check.ONLY_WITH]  # type: ignore[misc]
+
+
+def _exactly_one(constraints: Iterable[Constraint]) -> list[tuple[str, ...]]:
+    return [c.param for c in constraints if c.check is Check.EXACTLY_ONE]  # type: ignore[misc]
+
+
+# -- messages ---------------------------------------------------------------------------------
+
+
+def _message_type(message_type: MessageType | str) -> MessageType:
+    return message_type if isinstance(message_type, MessageType) else MessageType(message_type)
+
+
+def _message_builder(
+    message_type: MessageType | str, version: SpecVersion | str, subprotocols: Sequence[str], keys: Iterable[str] | None
+) -> tuple[MessageType, _Builder, list[tuple[str, ...]]]:
+    kind = _message_type(message_type)
+    schema = MESSAGE_SCHEMAS[kind]
+    fields = [f for f in schema.fields if keys is None or f.name in keys]
+    builder = _Builder(fields, schema.side, _version(version), tuple(subprotocols))
+    groups = [tuple(n for n in names if n in builder.fields) for names in _exactly_one(schema.constraints)]
+    return kind, builder, groups
+
+
+def _typed(kind: MessageType, body: Strategy) -> Strategy:
+    return body.map(lambda fields: {"type": kind.value, **fields})
+
+
+def messages(
+    message_type: MessageType | str,
+    *,
+    version: SpecVersion | str = LATEST_VERSION,
+    subprotocols: Sequence[str] = (),
+    keys: Iterable[str] | None = None,
+) -> st.SearchStrategy[Message]:
+    """Valid messages of one type, for one spec version.
+
+    Args:
+        message_type: the message's ``type``, as a ``MessageType`` or its string.
+        version: the spec version the message must be valid for.
+        subprotocols: what the client offered (``websocket.accept`` may only
+            pick one of these).
+        keys: draw only these fields and leave the others out (for a helper
+            such as ``send_text`` that sets one key).
+
+    Returns:
+        A strategy of dicts that pass the message's checks for that version.
+    """
+    kind, builder, groups = _message_builder(message_type, version, subprotocols, keys)
+    if not groups:
+        return _typed(kind, builder.build())
+    (names,) = groups  # every schema has at most one exactly-one rule
+    # Exactly one of the names is set; each of the others is absent or None.
+    choices = [builder.build(fixed={name: builder.values(name)}, omit=[n for n in names if n != name]) for name in names]  # type: ignore[dict-item]
+    others = [st.fixed_dictionaries({}, optional={n: st.none() for n in names if n != name}) for name in names]
+    return st.one_of(*(_typed(kind, st.builds(lambda a, b: {**b, **a}, c, o)) for c, o in zip(choices, others, strict=True)))
+
+
+def invalid_messages(
+    message_type: MessageType | str,
+    *,
+    version: SpecVersion | str = LATEST_VERSION,
+    subprotocols: Sequence[str] = (),
+    keys: Iterable[str] | None = None,
+) -> st.SearchStrategy[Message]:
+    """Messages of one type that break exactly one rule of its schema, for one spec version.
+
+    The broken rule is a field of the wrong type, a constraint not met, a
+    required field missing, a field newer than ``version`` carrying a value,
+    or a rule over several fields (both or neither of ``bytes``/``text``).
+    Arguments are those of :func:`messages`.
+    """
+    kind, builder, groups = _message_builder(message_type, version, subprotocols, keys)
+    valid = messages(kind, version=version, subprotocols=subprotocols, keys=keys)
+    defects: list[Strategy] = []
+    for name, field in builder.fields.items():
+        for bad in _invalid(field, builder.side, builder.version, builder.subprotocols):
+            defects.append(st.builds(lambda m, v, name=name: {**m, name: v}, valid, bad))
+        if field.required:
+            defects.append(valid.map(lambda m, name=name: {k: v for k, v in m.items() if k != name}))
+    for names in groups:
+        if len(names) > 1:
+            set_all = st.tuples(*(builder.values(n) for n in names))  # type: ignore[misc]
+            defects.append(set_all.map(lambda values, names=names: {"type": kind.value, **dict(zip(names, values, strict=True))}))
+        defects.append(st.fixed_dictionaries({"type": st.just(kind.value)}, optional={n: st.none() for n in names}))
+    return st.one_of(defects)
+
+
+def unknown_messages(side: Side) -> st.SearchStrategy[Any]:
+    """Things handed to ``side`` that are not a message of that side.
+
+    A message of the other direction, a ``type`` no spec defines, a message
+    without a type, or not a dict at all.
+    """
+    others = [m.value for m, s in MESSAGE_SIDE.items() if s is not side]
+    return st.one_of(
+        st.sampled_from(others).map(lambda t: {"type": t}),
+        st.sampled_from(["websocket.ping", "http.request", "lifespan.startup", "", "WEBSOCKET.SEND"]).map(lambda t: {"type": t}),
+        st.just({}),
+        st.just({"type": None}),
+        st.just(["websocket.send"]),
+    )
+
+
+def field_values(
+    message_type: MessageType | str,
+    field: str,
+    *,
+    valid: bool = True,
+    version: SpecVersion | str = LATEST_VERSION,
+    subprotocols: Sequence[str] = (),
+) -> Strategy:
+    """Values for one field of a message: valid ones, or ones that break one of its rules.
+
+    ``None`` and absence are not drawn; whether they are allowed is the
+    field's ``nullable`` and ``required`` in the schema.
+    """
+    kind, builder, _ = _message_builder(message_type, version, subprotocols, None)
+    if valid:
+        values = builder.values(field)
+        return st.nothing() if values is None else values
+    return st.one_of(_invalid(builder.fields[field], builder.side, builder.version, builder.subprotocols))
+
+
+def minimal_message(message_type: MessageType | str, **fields: Any) -> Message:
+    """The smallest valid message of a type: its required fields at their simplest, plus ``fields``.
+
+    For a rule over several fields (``bytes``/``text``) the first one named is
+    set, unless ``fields`` sets one. Used where a deterministic representative
+    of a message type is needed (the exhaustive check).
+    """
+    kind = _message_type(message_type)
+    schema = MESSAGE_SCHEMAS[kind]
+    message: Message = {"type": kind.value}
+    simplest = {ValueKind.INT: 0, ValueKind.STR: "", ValueKind.BYTES: b"", ValueKind.BOOL: False}
+    for field in schema.fields:
+        if field.required:
+            ranges = [r for p in _params(field, Check.CLOSE_CODE) for r in p] + _params(field, Check.INT_RANGE)
+            message[field.name] = ranges[0][0] if ranges else simplest[field.kind]
+    for names in _exactly_one(schema.constraints):
+        if not any(fields.get(n) is not None for n in names):
+            field = next(f for f in schema.fields if f.name == names[0])
+            message[field.name] = simplest[field.kind]
+    return {**message, **fields}
+
+
+def still_valid(message_type: MessageType | str, message: Mapping[str, Any], version: SpecVersion | str, subprotocols: Sequence[str]) -> bool:
+    """Whether a message drawn valid for the latest version and a wide offer is valid on a narrower connection.
+
+    Only the two rules that depend on the connection can fail: a field newer
+    than ``version`` carrying a value (AMB-06), and a subprotocol the client
+    did not offer (RFC-018).
+    """
+    schema = MESSAGE_SCHEMAS[_message_type(message_type)]
+    rank = VERSION_RANK[_version(version)]
+    for field in schema.fields:
+        value = message.get(field.name)
+        if schema.side is Side.SEND and VERSION_RANK[field.since] > rank and _carries_value(value):
+            return False
+        if _params(field, Check.OFFERED_SUBPROTOCOL) and value is not None and value not in subprotocols:
+            return False
+    return True
+
+
+# -- scopes -----------------------------------------------------------------------------------
+
+
+def _scope_builder(version: SpecVersion, subprotocols: Sequence[str] | None, denial: bool | None) -> tuple[_Builder, dict[str, Strategy]]:
+    builder = _Builder(SCOPE_SCHEMA.fields, None, version, ())
+    version_field = builder.fields[_VERSION_KEY]
+    fixed: dict[str, Strategy] = {}
+    # The version key says the version asked for; the default version may also be left out.
+    stated = st.just(version.value)
+    asgi = builder.build(under="asgi", fixed={_VERSION_KEY: stated})
+    if version.value == version_field.default:
+        asgi = asgi | builder.build(under="asgi", omit=[_VERSION_KEY])
+    fixed["asgi"] = asgi
+    if subprotocols is not None:
+        fixed["subprotocols"] = st.just(list(subprotocols))
+    extensions = builder.build(under="extensions")
+    advertised = extensions.map(lambda e: {**e, _DENIAL: {}})
+    silent = st.none() | extensions
+    fixed["extensions"] = advertised if denial else silent if denial is False else advertised | silent
+    return builder, fixed
+
+
+def _pick_version(version: SpecVersion | str | None) -> st.SearchStrategy[SpecVersion]:
+    return st.sampled_from(list(SpecVersion)) if version is None else st.just(_version(version))
+
+
+def scopes(
+    version: SpecVersion | str | None = None,
+    *,
+    denial: bool | None = None,
+    subprotocols: Sequence[str] | None = None,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid ``websocket`` connection scopes.
+
+    Args:
+        version: the spec version the scope declares; any when None.
+        denial: whether ``scope["extensions"]`` advertises the Denial
+            Response extension; either when None.
+        subprotocols: the subprotocols the client offers; any when None.
+    """
+    return _pick_version(version).flatmap(lambda v: _valid_scopes(v, subprotocols, denial))
+
+
+def _valid_scopes(version: SpecVersion, subprotocols: Sequence[str] | None, denial: bool | None) -> Strategy:
+    builder, fixed = _scope_builder(version, subprotocols, denial)
+    variants = [builder.build(fixed=fixed)]
+    for field, key, wanted in _only_with(builder.fields.values()):
+        # A key allowed only next to another key's value: draw both together.
+        parent = field.name.rpartition(".")[0]
+        present = {**fixed, key: st.just(wanted)}
+        with_child = builder.build(fixed=present).flatmap(
+            lambda scope, parent=parent, field=field: builder.values(field.name).map(  # type: ignore[union-attr]
+                lambda value: _set(scope, parent, field.name, value)
+            )
+        )
+        variants.append(with_child)
+    return st.one_of(variants)
+
+
+def _set(scope: dict[str, Any], parent: str, name: str, value: object) -> dict[str, Any]:
+    container = dict(scope.get(parent) or {})
+    container[name.rpartition(".")[2]] = value
+    return {**scope, parent: container}
+
+
+def invalid_scopes(version: SpecVersion | str | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """``websocket`` scopes that break exactly one rule of the scope schema."""
+    return _pick_version(version).flatmap(_invalid_scopes)
+
+
+def _invalid_scopes(version: SpecVersion) -> Strategy:
+    builder, fixed = _scope_builder(version, None, None)
+    valid = _valid_scopes(version, None, None)
+    defects: list[Strategy] = []
+    for name, field in builder.fields.items():
+        parent, _, key = name.rpartition(".")
+        for bad in _invalid(field, None, version, ()):
+            defects.append(st.builds(lambda s, v, parent=parent, name=name: _put(s, parent, name, v), valid, bad))
+        if field.required:
+            defects.append(valid.map(lambda s, parent=parent, key=key: _drop(s, parent, key)))
+    for field, key, wanted in _only_with(builder.fields.values()):
+        parent = field.name.rpartition(".")[0]
+        elsewhere = _valid(builder.fields[key], version, ()).filter(lambda v, wanted=wanted: v != wanted)  # type: ignore[union-attr]
+        defects.append(
+            st.builds(
+                lambda s, v, other, field=field, parent=parent, key=key: _set({**s, key: other}, parent, field.name, v),
+                valid,
+                builder.values(field.name),  # type: ignore[arg-type]
+                elsewhere,
+            )
+        )
+    return st.one_of(defects)
+
+
+def _put(scope: dict[str, Any], parent: str, name: str, value: object) -> dict[str, Any]:
+    return _set(scope, parent, name, value) if parent else {**scope, name: value}
+
+
+def _drop(scope: dict[str, Any], parent: str, key: str) -> dict[str, Any]:
+    if not parent:
+        return {k: v for k, v in scope.items() if k != key}
+    return {**scope, parent: {k: v for k, v in (scope.get(parent) or {}).items() if k != key}}
