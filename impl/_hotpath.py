@@ -18,7 +18,7 @@ from typing import Any
 from ._validate import compile_fast_test
 from .spec import MESSAGE_SCHEMAS, TRANSITIONS, MessageType, Side
 
-__all__ = ["HOT_MESSAGES", "build_hot_path"]
+__all__ = ["HOT_MESSAGES", "build_hot_path", "build_judges"]
 
 _TEMPLATE = """
 async def receive(self):
@@ -54,6 +54,37 @@ async def send(self, message):
 """
 
 
+# ConnectionState's two judges: the same shape without the I/O, plus coverage.
+_JUDGES = '''
+def receive(self, message):
+    node = self.node
+    try:
+        step = node.receive[message["type"]]
+    except (KeyError, TypeError):
+        raise self._refused(_RECEIVE, message) from None
+    if not (step.hot and {receive}):
+        self._check(node, step, _RECEIVE, message)
+    node = self.node = step.next if step.guard is None else step.target(message)
+    if self.coverage is not None:
+        self.coverage.allowed[step.pair] += 1
+    if not node.receive:  # that was the disconnect
+        self.disconnect_code = message["code"]
+
+
+def send(self, message):
+    node = self.node
+    try:
+        step = node.send[message["type"]]
+    except (KeyError, TypeError):
+        raise self._refused(_SEND, message) from None
+    if not (step.hot and {send}):
+        self._check(node, step, _SEND, message)
+    self.node = step.next if step.guard is None else step.target(message)
+    if self.coverage is not None:
+        self.coverage.allowed[step.pair] += 1
+'''
+
+
 def _hot_message(side: Side) -> MessageType:
     # The one message type of this side with an unguarded self-loop.
     (hot,) = {row.trigger for row in TRANSITIONS[side] if row.source is row.target and row.guard is None}
@@ -65,12 +96,21 @@ def _hot_message(side: Side) -> MessageType:
 HOT_MESSAGES: dict[Side, MessageType] = {side: _hot_message(side) for side in Side}
 
 
-def build_hot_path() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """Compile the ``receive`` and ``send`` coroutine functions of ``WebSocket``."""
+def _build(template: str, name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
     tests = {side.value: compile_fast_test(MESSAGE_SCHEMAS[HOT_MESSAGES[side]]) or "False" for side in Side}
-    source = _TEMPLATE.format(**tests)
+    source = template.format(**tests)
     namespace: dict[str, Any] = {"_RECEIVE": Side.RECEIVE, "_SEND": Side.SEND}
-    exec(compile(source, "<asgiws WebSocket hot path>", "exec"), namespace)
+    exec(compile(source, f"<asgiws {name}>", "exec"), namespace)
     receive, send = namespace["receive"], namespace["send"]
     receive.__asgiws_source__ = send.__asgiws_source__ = source
     return receive, send
+
+
+def build_hot_path() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Compile the ``receive`` and ``send`` coroutine functions of ``WebSocket``."""
+    return _build(_TEMPLATE, "WebSocket hot path")
+
+
+def build_judges() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """Compile ``ConnectionState.receive`` and ``ConnectionState.send``: the same shape, without I/O."""
+    return _build(_JUDGES, "ConnectionState judges")

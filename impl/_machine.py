@@ -16,11 +16,12 @@ reads ``asgiws.spec`` and nothing else.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._context import Context, context_from_scope, parse_version
+from ._hotpath import build_judges
 from ._validate import Checker, FieldViolation, compile_message_check
-from .coverage import Coverage
+from .coverage import Coverage, Pair
 from .exceptions import InvalidMessageError, NotConnectedError, PeerGoneError, ProtocolViolation, UnexpectedDataError, WrongStateError
 from .spec import (
     EXTENSION_NOT_ADVERTISED,
@@ -84,11 +85,13 @@ class Step:
     runtime decides those inline.
     """
 
-    __slots__ = ("alternative", "check", "default", "guard", "hot", "next", "rows")
+    __slots__ = ("alternative", "check", "default", "guard", "hot", "next", "pair", "rows")
 
-    def __init__(self, check: Checker | None, rows: tuple[Transition, ...]) -> None:
+    def __init__(self, check: Checker | None, rows: tuple[Transition, ...], pair: Pair) -> None:
         self.check = check
         self.rows = rows
+        #: The coverage pair this step counts as, computed once.
+        self.pair = pair
         self.hot = all(row.source is row.target and row.guard is None for row in rows)
         self.guard: str | None = None
         self.default: object = None
@@ -187,7 +190,7 @@ class Machine:
                         break
             steps = node.steps(side)
             for message, matching in rows.items():
-                step = Step(self.checks[message], tuple(matching))
+                step = Step(self.checks[message], tuple(matching), Pair(self.version.value, side.value, own.name, message.value))
                 for row in matching:
                     target = self.nodes[_settle(_moved(node.states, side, row.target))]
                     if row.guard is None:
@@ -421,38 +424,37 @@ class ConnectionState:
         """The (receive side, send side) states."""
         return self.node.states
 
-    def receive(self, message: Mapping[str, Any]) -> None:
-        """Take a message the server delivered through ``receive()``."""
-        self._advance(Side.RECEIVE, message)
-        if message["type"] == MessageType.DISCONNECT:
-            self.disconnect_code = message["code"]
+    # receive() and send() are generated (asgiws._hotpath): the common case is
+    # decided inline, the rest comes down to _check and _refused below.
+    if TYPE_CHECKING:
 
-    def send(self, message: Mapping[str, Any]) -> None:
-        """Take a message the application passes to ``send()``."""
-        self._advance(Side.SEND, message)
+        def receive(self, message: Mapping[str, Any]) -> None:
+            """Take a message the server delivered through ``receive()``."""
+
+        def send(self, message: Mapping[str, Any]) -> None:
+            """Take a message the application passes to ``send()``."""
+
+    else:
+        receive, send = build_judges()
+
+    def _check(self, node: Node, step: Step, side: Side, message: Mapping[str, Any]) -> None:
+        if step.check is not None:
+            try:
+                step.check(message, self.context)
+            except FieldViolation as problem:
+                raise self.machine.invalid(node, side, message, problem) from None
+
+    def _refused(self, side: Side, message: object) -> ProtocolViolation:
+        node = self.node
+        error = self.machine.refuse(node, side, message)
+        if self.coverage is not None:
+            self.coverage.record(self.context.version, side, node.states, error.message_type, allowed=False)
+        if isinstance(error, PeerGoneError) and self.disconnect_code is not None:
+            error.code = self.disconnect_code
+        return error
 
     def send_failed(self) -> None:
         """Record that the server's ``send()`` raised ``OSError``."""
         node = self.node.send_failed
         if node is not None:
             self.node = node
-
-    def _advance(self, side: Side, message: Mapping[str, Any]) -> None:
-        node = self.node
-        try:
-            step = node.steps(side)[message["type"]]
-        except (KeyError, TypeError):
-            error = self.machine.refuse(node, side, message)
-            if self.coverage is not None:
-                self.coverage.record(self.context.version, side, node.states, error.message_type, allowed=False)
-            if isinstance(error, PeerGoneError) and self.disconnect_code is not None:
-                error.code = self.disconnect_code
-            raise error from None
-        if step.check is not None:
-            try:
-                step.check(message, self.context)
-            except FieldViolation as problem:
-                raise self.machine.invalid(node, side, message, problem) from None
-        if self.coverage is not None:
-            self.coverage.record(self.context.version, side, node.states, message["type"], allowed=True)
-        self.node = step.target(message)

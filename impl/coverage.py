@@ -16,16 +16,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .spec import MESSAGE_SIDE, TRANSITIONS, MessageType, Side, SpecVersion, State, Transition
 
 __all__ = ["Coverage", "Pair", "all_pairs"]
 
 
-@dataclass(frozen=True, order=True)
-class Pair:
-    """One (spec version, side, state of that side, message type)."""
+class Pair(NamedTuple):
+    """One (spec version, side, state of that side, message type).
+
+    A named tuple: every compiled step carries its own, and counting one is a
+    dict update on the hot path of the middleware.
+    """
 
     version: str
     side: str

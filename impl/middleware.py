@@ -84,14 +84,22 @@ class CheckMiddleware:
             return
         state = ConnectionState(scope, version=self.spec_version, coverage=self.coverage)
         path = str(scope.get("path", ""))
+        judge_receive, judge_send = state.receive, state.send
 
+        # Judged inline: these two run for every message of every connection.
         async def checked_receive() -> Message:
             message = await receive()
-            self._judge(state.receive, message, path)
+            try:
+                judge_receive(message)
+            except ProtocolViolation as error:
+                self._violated(error, path)
             return message
 
         async def checked_send(message: Message) -> None:
-            self._judge(state.send, message, path)
+            try:
+                judge_send(message)
+            except ProtocolViolation as error:
+                self._violated(error, path)
             try:
                 await send(message)
             except OSError:
@@ -100,15 +108,12 @@ class CheckMiddleware:
 
         await self.app(scope, checked_receive, checked_send)
 
-    def _judge(self, judge: Callable[[Message], None], message: Message, path: str) -> None:
-        try:
-            judge(message)
-        except ProtocolViolation as error:
-            self.violations.append(RecordedViolation(path, error))
-            if self.mode == "raise":
-                raise
-            if self.mode == "warn":
-                warnings.warn(f"{error} (on {path})", ProtocolWarning, stacklevel=3)
+    def _violated(self, error: ProtocolViolation, path: str) -> None:
+        self.violations.append(RecordedViolation(path, error))
+        if self.mode == "raise":
+            raise error
+        if self.mode == "warn":
+            warnings.warn(f"{error} (on {path})", ProtocolWarning, stacklevel=3)
 
 
 def check(app: ASGIApp, mode: Mode = "raise", *, spec_version: str | None = None) -> CheckMiddleware:

@@ -1592,7 +1592,7 @@ def test_a_send_step_without_field_checks_moves_without_checking() -> None:
     ws, _ = _connection("KK", denial=False)
     node = ws._node
     real = node.send["websocket.send"]
-    unchecked = Step(None, real.rows)
+    unchecked = Step(None, real.rows, real.pair)
     unchecked.next = real.next
     assert ws._checked(node, unchecked, {"type": "websocket.send", "text": 1}) is real.next
 

@@ -26,10 +26,10 @@ from typing import Any
 
 from .._machine import ConnectionState
 from ..exceptions import ProtocolViolation
-from ..spec import Extension, MessageType, Side, Signal, State
+from ..spec import LATEST_VERSION, Extension, MessageType, Side, Signal, State
 from .oracle import States, oracle
 
-__all__ = ["SUSPENDED", "AsyncioWaiter", "FakeServer", "SuspendingWaiter", "Waiter", "websocket_scope"]
+__all__ = ["SUSPENDED", "AsyncioWaiter", "FakeServer", "SuspendingWaiter", "Waiter", "drive", "websocket_scope"]
 
 Message = dict[str, Any]
 
@@ -96,7 +96,7 @@ class AsyncioWaiter(Waiter):
 
 
 def websocket_scope(
-    spec_version: str = "2.5",
+    spec_version: str = LATEST_VERSION.value,
     *,
     subprotocols: tuple[str, ...] | list[str] = (),
     denial: bool = False,

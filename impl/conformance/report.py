@@ -1,0 +1,219 @@
+"""What an app check found, and the four ways to print it: text, JSON, JUnit, HTML.
+
+The JSON form is a public contract (``../shared/DESIGN.md``): other tools read
+it. One :class:`Violation` stands for one distinct (clause, message type,
+states); however many examples showed it, it is reported once, with the
+shortest reproducer found.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..coverage import Coverage, all_pairs
+from ..spec import CLAUSES, Level, SpecVersion
+
+__all__ = ["Report", "Violation"]
+
+_CLAUSES = {clause.id: clause for clause in CLAUSES}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way the application broke the protocol.
+
+    Attributes:
+        clause: the clause broken (``asgiws explain`` prints it).
+        side: who broke it: ``"application"`` or ``"server"``.
+        path: the WebSocket path the client connected to.
+        message_type: the offending message's type (``None`` when the problem is
+            how the application ended rather than a message).
+        state: the (receive side, send side) states it happened in.
+        detail: what exactly was wrong, in one sentence.
+        reproducer: a pytest test that replays the client behaviour.
+        spec_version: the spec version the connection spoke.
+    """
+
+    clause: str
+    side: str
+    path: str
+    message_type: str | None
+    state: tuple[str, str]
+    detail: str
+    reproducer: str
+    spec_version: str
+
+    @property
+    def key(self) -> tuple[str, str | None, tuple[str, str]]:
+        """What makes two findings the same violation."""
+        return (self.clause, self.message_type, self.state)
+
+    @property
+    def level(self) -> str:
+        """MUST, SHOULD, MAY or INFO; for an ambiguity asgiws resolved, MUST."""
+        clause = _CLAUSES.get(self.clause)
+        return clause.level.value if clause is not None else Level.MUST.value
+
+    @property
+    def summary(self) -> str:
+        """The clause in one line, then what was wrong."""
+        clause = _CLAUSES.get(self.clause)
+        rule = clause.summary if clause is not None else f"asgiws's resolution of {self.clause}"
+        return f"{rule} ({self.detail})"
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's violation object."""
+        return {
+            "clause": self.clause,
+            "level": self.level,
+            "side": self.side,
+            "path": self.path,
+            "message_type": self.message_type,
+            "state": {"receive": self.state[0], "send": self.state[1]},
+            "summary": self.summary,
+            "reproducer": self.reproducer,
+            "spec_version": self.spec_version,
+        }
+
+
+@dataclass
+class Report:
+    """The outcome of checking one application."""
+
+    target: str
+    spec_version: str
+    versions: list[SpecVersion]
+    examples: int = 0
+    duration_s: float = 0.0
+    violations: list[Violation] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
+    #: Why the check could not run to the end, if it could not (exit status 2).
+    error: str | None = None
+
+    @property
+    def conformant(self) -> bool:
+        """No violation was found (and the check ran)."""
+        return not self.violations and self.error is None
+
+    def add(self, violation: Violation) -> None:
+        """Keep a finding, once per (clause, message type, states); the shortest reproducer wins."""
+        for index, known in enumerate(self.violations):
+            if known.key == violation.key:
+                if len(violation.reproducer) < len(known.reproducer):
+                    self.violations[index] = violation
+                return
+        self.violations.append(violation)
+
+    def coverage_counts(self) -> dict[str, int]:
+        """Pairs of the checked versions, and how many the run exercised."""
+        pairs = all_pairs(self.versions)
+        hit = self.coverage.hit()
+        return {"transitions_total": len(pairs), "transitions_hit": sum(1 for pair in pairs if pair in hit)}
+
+    # -- formats ----------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's report object."""
+        return {
+            "target": self.target,
+            "conformant": self.conformant,
+            "spec_version": self.spec_version,
+            "examples": self.examples,
+            "duration_s": round(self.duration_s, 3),
+            "violations": [v.to_json() for v in self.violations],
+            "coverage": self.coverage_counts(),
+            **({"error": self.error} if self.error else {}),
+        }
+
+    def to_text(self) -> str:
+        """A report for a terminal."""
+        counts = self.coverage_counts()
+        lines = [f"asgiws check app {self.target} (spec {self.spec_version}): {self.examples} examples in {self.duration_s:.1f}s"]
+        if self.error:
+            lines.append(f"error: {self.error}")
+        for number, v in enumerate(self.violations, 1):
+            lines += [
+                "",
+                f"{number}. {v.clause} [{v.level}] {v.message_type or '(how the app ended)'} on {v.path}",
+                f"   state: receive {v.state[0]}, send {v.state[1]}; spec {v.spec_version}",
+                f"   {v.summary}",
+                "   reproducer:",
+                *(f"     {line}" for line in v.reproducer.splitlines()),
+            ]
+        verdict = "conformant" if self.conformant else f"{len(self.violations)} violation(s)"
+        lines += ["", f"{verdict}; transitions exercised: {counts['transitions_hit']}/{counts['transitions_total']}"]
+        return "\n".join(lines) + "\n"
+
+    def to_junit(self) -> str:
+        """JUnit XML: one test case per clause checked to be broken, for CI dashboards."""
+        suite = ET.Element(
+            "testsuite",
+            name=f"asgiws check app {self.target}",
+            tests=str(max(1, len(self.violations))),
+            failures=str(len(self.violations)),
+            errors="1" if self.error else "0",
+            time=f"{self.duration_s:.3f}",
+        )
+        if not self.violations:
+            case = ET.SubElement(suite, "testcase", classname=self.target, name="websocket protocol")
+            if self.error:
+                ET.SubElement(case, "error", message=self.error)
+        for v in self.violations:
+            case = ET.SubElement(suite, "testcase", classname=self.target, name=f"{v.clause} {v.message_type or 'ending'} on {v.path}")
+            failure = ET.SubElement(case, "failure", message=v.summary, type=v.clause)
+            failure.text = v.reproducer
+        return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True) + "\n"
+
+    def to_html(self, diagram_svg: str | None = None) -> str:
+        """One self-contained HTML page; every value that came from the app is escaped."""
+        counts = self.coverage_counts()
+        verdict = "conformant" if self.conformant else f"{len(self.violations)} violation(s)"
+        rows = "".join(
+            f"<tr><td><code>{_e(v.clause)}</code></td><td>{_e(v.level)}</td><td><code>{_e(v.message_type or '(ending)')}</code></td>"
+            f"<td><code>{_e(v.path)}</code></td><td>{_e(v.state[0])} / {_e(v.state[1])}</td><td>{_e(v.summary)}</td>"
+            f"<td><details><summary>pytest</summary><pre>{_e(v.reproducer)}</pre></details></td></tr>"
+            for v in self.violations
+        )
+        table = (
+            "<table><tr><th>clause</th><th>level</th><th>message</th><th>path</th><th>receive / send</th><th>what</th><th>reproducer</th></tr>"
+            f"{rows}</table>"
+            if self.violations
+            else "<p>No violation found.</p>"
+        )
+        error = f'<p class="error">error: {_e(self.error)}</p>' if self.error else ""
+        figure = f"<h2>Transitions exercised</h2><figure>{diagram_svg}</figure>" if diagram_svg else ""
+        return (
+            "<!doctype html><html lang=en><meta charset=utf-8>"
+            f"<title>asgiws check app {_e(self.target)}</title><style>{_CSS}</style>"
+            f"<h1>asgiws check app <code>{_e(self.target)}</code></h1>"
+            f'<p class="verdict {"ok" if self.conformant else "bad"}">{_e(verdict)}</p>'
+            f"<p>spec {_e(self.spec_version)} · {self.examples} examples in {self.duration_s:.1f}s · "
+            f"transitions exercised {counts['transitions_hit']}/{counts['transitions_total']}</p>"
+            f"{error}{table}{figure}</html>\n"
+        )
+
+    def render(self, fmt: str, diagram_svg: str | None = None) -> str:
+        """The report in ``fmt``: ``text``, ``json``, ``junit`` or ``html``."""
+        if fmt == "json":
+            return json.dumps(self.to_json(), indent=2) + "\n"
+        if fmt == "junit":
+            return self.to_junit()
+        if fmt == "html":
+            return self.to_html(diagram_svg)
+        return self.to_text()
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+_CSS = (
+    "body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}"
+    "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}"
+    "pre{white-space:pre-wrap;font-size:.8rem}.verdict{font-size:1.3rem;font-weight:bold}.ok{color:#2ca02c}.bad,.error{color:#d62728}"
+    "figure svg{max-width:100%;height:auto}"
+)

@@ -1,0 +1,451 @@
+"""One implementation of Starlette's WebSocket API, held to the spec call by call.
+
+A :class:`Harness` builds the implementation under test with
+``factory(scope, receive, send)`` over a :class:`~asgiws.testing.server.FakeServer`,
+and runs two things side by side for every call:
+
+* the implementation's coroutine, driven by hand (``coro.send(None)``): the
+  fake server never needs an event loop, and a ``receive()`` with nothing
+  queued comes back as "suspended" instead of hanging;
+* a *script*: a generator that says, step by step, what the spec expects the
+  same call to do. Its verdicts come from the reference model (through
+  :mod:`~asgiws.testing.oracle`) and from the label the strategy gave each
+  message (valid or not); it never asks the compiled interpreter, which is
+  what is tested when the implementation is ``asgiws.WebSocket``.
+
+Both either finish (and then raise or return the same thing) or wait for the
+client (and then both resume when the client acts). After every call the
+harness checks that the two states, the messages forwarded to the server and
+the messages taken from it are what the script predicted. Any difference
+raises :class:`Divergence`.
+
+The scripts follow what ``asgiws.WebSocket`` does (``docs/reference/differences.md``):
+the spec's answer for every call of Starlette's API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.responses import Response
+from starlette.websockets import WebSocketDisconnect
+
+from .._context import context_from_scope
+from ..coverage import Coverage, Pair
+from ..spec import SEND_FAILED_CLOSE_CODE, MessageType, Side, Signal, State, ViolationKind
+from .oracle import States
+from .outcomes import ANY_KIND, Forwarded, Outcome, Raises, Returns
+from .server import FakeServer, drive
+
+__all__ = ["JSON_MODES", "Divergence", "Factory", "Harness"]
+
+#: ``factory(scope, receive, send)`` builds the implementation under test.
+Factory = Callable[[dict[str, Any], Callable[..., Any], Callable[..., Any]], Any]
+Script = Generator[None, None, Outcome]
+Message = dict[str, Any]
+
+#: The ``mode`` values ``send_json``/``receive_json`` accept.
+JSON_MODES = ("text", "binary")
+
+_R, _S = Side.RECEIVE, Side.SEND
+_CONNECT, _DATA, _DISCONNECT = MessageType.CONNECT.value, MessageType.RECEIVE.value, MessageType.DISCONNECT.value
+_ACCEPT, _SEND, _CLOSE = MessageType.ACCEPT.value, MessageType.SEND.value, MessageType.CLOSE.value
+_START, _BODY = MessageType.RESPONSE_START.value, MessageType.RESPONSE_BODY.value
+
+
+class Divergence(AssertionError):
+    """The implementation did something other than what the spec says."""
+
+
+class _Expected(Exception):  # noqa: N818 - a signal inside a script, not an error
+    """A script's way of saying "the spec says this call raises"."""
+
+    def __init__(self, outcome: Raises) -> None:
+        super().__init__(str(outcome))
+        self.outcome = outcome
+
+
+class _Abandoned(BaseException):
+    """Thrown into a call left waiting when the test ends; a BaseException so that no ``except Exception`` keeps it."""
+
+
+@dataclass
+class _Call:
+    """A call in flight: the implementation's coroutine and the script predicting it."""
+
+    description: str
+    coroutine: Coroutine[Any, Any, Any]
+    script: Script
+    #: Run once the call has finished (closing an iterator, for one).
+    after: Callable[[], None] | None = None
+
+
+@dataclass
+class _Result:
+    """How a call ended, for the caller that needs to know (the iterators)."""
+
+    waiting: bool
+    outcome: Outcome | None = None
+
+
+def _type_of(message: Any) -> str | None:
+    kind = message.get("type") if isinstance(message, Mapping) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _at_once(compute: Callable[[], Outcome]) -> Script:
+    # A script for a call that never waits for the client.
+    yield from ()
+    return compute()
+
+
+class Harness:
+    """Drive one implementation against the fake server and the spec.
+
+    Args:
+        factory: builds the implementation, ``factory(scope, receive, send)``;
+            anything with Starlette's ``WebSocket`` API.
+        scope: the ``websocket`` scope of the connection.
+        coverage: count every (side, state, message type) pair exercised here.
+
+    Attributes:
+        server: the fake server.
+        websocket: the implementation under test.
+        states: the (receive, send) states the spec expects.
+        pairs: the pairs exercised by this connection.
+    """
+
+    def __init__(self, factory: Factory, scope: dict[str, Any], *, coverage: Coverage | None = None) -> None:
+        context = context_from_scope(scope)
+        self.scope = scope
+        self.version = context.version
+        self.denial = context.denial
+        self.subprotocols = context.subprotocols
+        self.server = FakeServer(denial=context.denial)
+        self.oracle = self.server.oracle
+        self.coverage = coverage
+        self.pairs: set[Pair] = set()
+        self.websocket = factory(scope, self.server.receive, self.server.send)
+        self.states: States = (State.CONNECTING, State.CONNECTING)
+        self.pending: _Call | None = None
+        self._expected: list[Forwarded] = []
+        self._cursor = 0  # how many inbox messages the spec expects to have been taken
+        self._disconnect: Mapping[str, Any] | None = None
+
+    # -- the client ----------------------------------------------------------------------------
+
+    def client(self, message: Message) -> None:
+        """The client does something a conformant server reports with ``message``; a waiting call resumes."""
+        self.server.deliver(message)
+        self._resume()
+
+    def misbehave(self, message: Any, *, valid: bool = True) -> None:
+        """The server delivers ``message`` whatever the protocol says (``valid``: its fields are valid)."""
+        self.server.inject(message, valid=valid)
+        self._resume()
+
+    def vanish(self) -> None:
+        """The connection drops: ``send()`` raises ``OSError`` and the server reports a disconnect with 1006."""
+        self.server.fail_sends()
+        self.client({"type": _DISCONNECT, "code": SEND_FAILED_CLOSE_CODE})
+
+    def fail_sends(self) -> None:
+        """The server's ``send()`` raises ``OSError`` from now on (ASGI 2.4, WS-041)."""
+        self.server.fail_sends()
+
+    # -- the application: one method per call of Starlette's API ------------------------------------
+
+    def send(self, message: Any, *, valid: bool) -> None:
+        """``await websocket.send(message)``; ``valid`` is the message's label."""
+        self._call(f"send({message!r})", self.websocket.send(message), _at_once(lambda: self._sent(message, valid)))
+
+    def receive(self) -> None:
+        """``await websocket.receive()``."""
+        self._call("receive()", self.websocket.receive(), self._receive())
+
+    def accept(self, subprotocol: str | None, headers: Any, *, valid: bool) -> None:
+        """``await websocket.accept(subprotocol, headers)``."""
+        call = self.websocket.accept(subprotocol=subprotocol, headers=headers)
+        self._call(f"accept(subprotocol={subprotocol!r}, headers={headers!r})", call, self._accept(subprotocol, headers, valid))
+
+    def close(self, code: Any, reason: Any, *, valid: bool) -> None:
+        """``await websocket.close(code, reason)``."""
+        self._call(f"close(code={code!r}, reason={reason!r})", self.websocket.close(code, reason), _at_once(lambda: self._close(code, reason, valid)))
+
+    def send_text(self, data: Any, *, valid: bool) -> None:
+        """``await websocket.send_text(data)``."""
+        self._call(f"send_text({data!r})", self.websocket.send_text(data), _at_once(lambda: self._sent({"type": _SEND, "text": data}, valid)))
+
+    def send_bytes(self, data: Any, *, valid: bool) -> None:
+        """``await websocket.send_bytes(data)``."""
+        self._call(f"send_bytes({data!r})", self.websocket.send_bytes(data), _at_once(lambda: self._sent({"type": _SEND, "bytes": data}, valid)))
+
+    def send_json(self, data: Any, mode: str) -> None:
+        """``await websocket.send_json(data, mode)``."""
+        self._call(f"send_json({data!r}, mode={mode!r})", self.websocket.send_json(data, mode=mode), _at_once(lambda: self._send_json(data, mode)))
+
+    def send_denial_response(self, status: int, body: bytes, *, valid: bool) -> None:
+        """``await websocket.send_denial_response(Response(body, status_code=status))``."""
+        response = Response(body, status_code=status)
+        start = {"type": _START, "status": status, "headers": response.raw_headers}
+        script = _at_once(lambda: self._denial(start, {"type": _BODY, "body": body}, valid))
+        self._call(f"send_denial_response(Response({body!r}, status_code={status}))", self.websocket.send_denial_response(response), script)
+
+    def receive_text(self) -> None:
+        """``await websocket.receive_text()``."""
+        self._call("receive_text()", self.websocket.receive_text(), self._data("text", _same))
+
+    def receive_bytes(self) -> None:
+        """``await websocket.receive_bytes()``."""
+        self._call("receive_bytes()", self.websocket.receive_bytes(), self._data("bytes", _same))
+
+    def receive_json(self, mode: str) -> None:
+        """``await websocket.receive_json(mode)``."""
+        call = self.websocket.receive_json(mode=mode)
+        if mode not in JSON_MODES:
+            self._call(f"receive_json(mode={mode!r})", call, _at_once(_bad_mode))
+            return
+        self._call(f"receive_json(mode={mode!r})", call, self._data("text" if mode == "text" else "bytes", _json))
+
+    def iterate(self, method: str, count: int) -> None:
+        """Take up to ``count`` items from ``websocket.iter_text()`` (``iter_bytes``, ``iter_json``).
+
+        It stops early when the iterator ends, raises, or waits for the client.
+        """
+        iterator = getattr(self.websocket, method)()
+        key, decode = {"iter_text": ("text", _same), "iter_bytes": ("bytes", _same), "iter_json": ("text", _json)}[method]
+
+        def close() -> None:
+            _finish(iterator.aclose())
+
+        for item in range(count):
+            result = self._call(f"{method}() item {item}", iterator.__anext__(), self._data(key, decode, iterating=True))
+            if result.waiting:
+                assert self.pending is not None
+                self.pending.after = close  # once the client answers, or at the end of the test
+                return
+            if not isinstance(result.outcome, Returns):
+                break
+        close()
+
+    # -- the checks --------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """The states, the messages forwarded and the messages taken are the spec's."""
+        actual = (self.websocket.client_state.name, self.websocket.application_state.name)
+        expected = (self.states[0].name, self.states[1].name)
+        if actual != expected:
+            self._fail(f"the states are receive {actual[0]} / send {actual[1]}; the spec says receive {expected[0]} / send {expected[1]}")
+        outbox = self.server.outbox
+        if len(outbox) != len(self._expected) or not all(e.matches(a) for e, a in zip(self._expected, outbox, strict=False)):
+            sent = [a for a in outbox]
+            wanted = [e.message for e in self._expected]
+            self._fail(f"the server was sent {sent!r}; the spec says {wanted!r}")
+        if self.server.taken != self._cursor:
+            self._fail(f"the implementation took {self.server.taken} message(s) from the server; the spec says {self._cursor}")
+
+    def close_pending(self) -> None:
+        """End the test: a call still waiting for the client is abandoned."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            _abandon(pending.coroutine)
+            if pending.after is not None:
+                pending.after()
+
+    # -- running calls ----------------------------------------------------------------------------
+
+    def _call(self, description: str, coroutine: Coroutine[Any, Any, Any], script: Script) -> _Result:
+        return self._continue(_Call(description, coroutine, script))
+
+    def _resume(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is None:
+            self.check()
+            return
+        try:
+            self._continue(pending)
+        finally:
+            if pending.after is not None and self.pending is not pending:
+                pending.after()
+
+    def _continue(self, call: _Call) -> _Result:
+        done, value, error = drive(call.coroutine)
+        try:
+            next(call.script)
+        except StopIteration as stop:
+            outcome: Outcome | None = stop.value
+        except _Expected as expected:
+            outcome = expected.outcome
+        else:
+            outcome = None
+        if not done and outcome is None:
+            self.pending = call
+            self.check()
+            return _Result(waiting=True)
+        if not done:
+            _abandon(call.coroutine)
+            self._fail(f"{call.description} waits for a message the client never sent; the spec says it {outcome}")
+        if outcome is None:
+            call.script.close()
+            got = f"raised {error!r}" if error is not None else f"returned {value!r}"
+            self._fail(f"{call.description} {got}; the spec says it waits for the client's next message")
+        assert outcome is not None
+        self._judge(call.description, outcome, value, error)
+        self.check()
+        return _Result(waiting=False, outcome=outcome)
+
+    def _judge(self, description: str, expected: Outcome, value: Any, error: BaseException | None) -> None:
+        if isinstance(expected, Returns):
+            if error is not None:
+                self._fail(f"{description} raised {type(error).__name__}: {error}; the spec says it {expected}")
+            if not (value == expected.value or repr(value) == repr(expected.value)):
+                self._fail(f"{description} returned {value!r}; the spec says it {expected}")
+            return
+        if error is None:
+            self._fail(f"{description} returned {value!r}; the spec says it {expected}")
+        assert error is not None
+        problem = expected.mismatch(error)
+        if problem is not None:
+            self._fail(f"{description} raised {type(error).__name__}: {error}; the spec says it {expected}, but {problem}")
+
+    def _fail(self, text: str) -> None:
+        receive, send = self.states
+        where = f"spec {self.version.value}, {'with' if self.denial else 'without'} the denial extension, offered {list(self.subprotocols)}"
+        raise Divergence(f"{text} [{where}; the spec's states: receive {receive.name} / send {send.name}]")
+
+    # -- what the spec expects: the scripts --------------------------------------------------------
+
+    def _record(self, side: Side, kind: str | None, *, allowed: bool) -> None:
+        state = self.states[0] if side is _R else self.states[1]
+        if kind is not None:
+            self.pairs.add(Pair(self.version.value, side.value, state.name, kind))
+        if self.coverage is not None:
+            self.coverage.record(self.version, side, self.states, kind, allowed=allowed)
+
+    def _take(self) -> Generator[None, None, Any]:
+        """The spec's ``receive()``: refuse at once if nothing can come, else wait for and judge the next message."""
+        inbox = self.server.inbox
+        if not self.oracle.open(_R, self.states):
+            if self._cursor < len(inbox):
+                self._record(_R, _type_of(inbox[self._cursor]), allowed=False)
+            raise _Expected(Raises(RuntimeError))
+        while self._cursor == len(inbox):
+            yield
+        message, valid = inbox[self._cursor], self.server.valid[self._cursor]
+        self._cursor += 1
+        kind = _type_of(message)
+        target = self.oracle.step(_R, self.states, kind, message if isinstance(message, Mapping) else None)
+        if target is None:
+            self._record(_R, kind, allowed=False)
+            raise _Expected(Raises(RuntimeError, self.oracle.refusal(_R, self.states, kind)))
+        if not valid:
+            raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
+        self._record(_R, kind, allowed=True)
+        self.states = target
+        if not self.oracle.open(_R, target):
+            self._disconnect = message
+        return message
+
+    def _sent(self, message: Any, valid: bool, *, json_payload: bool = False) -> Outcome:
+        """The spec's ``send()``: refuse by state, then by fields; else forward, and fail if the transport is gone."""
+        kind = _type_of(message)
+        target = self.oracle.step(_S, self.states, kind, message if isinstance(message, Mapping) else None)
+        if target is None:
+            self._record(_S, kind, allowed=False)
+            refusal = self.oracle.refusal(_S, self.states, kind)
+            if refusal is ViolationKind.PEER_GONE:
+                assert self._disconnect is not None  # only a delivered disconnect ends the receive side
+                code, reason = self._disconnect["code"], self._disconnect.get("reason") or ""
+                raise _Expected(Raises(WebSocketDisconnect, refusal, code=code, reason=reason))
+            raise _Expected(Raises(RuntimeError, refusal))
+        if not valid:
+            raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
+        self._record(_S, kind, allowed=True)
+        self.states = target
+        self._expected.append(Forwarded(message, json_payload))
+        if self.server.failing:
+            self.states = self.oracle.signal(self.states, Signal.SEND_FAILED)
+            raise _Expected(Raises(WebSocketDisconnect, ViolationKind.PEER_GONE, code=SEND_FAILED_CLOSE_CODE, reason=""))
+        return Returns(None)
+
+    def _receive(self) -> Script:
+        message = yield from self._take()
+        return Returns(message)
+
+    def _accept(self, subprotocol: str | None, headers: Any, valid: bool) -> Script:
+        # accept() first takes websocket.connect when it is still due.
+        if self.oracle.step(_R, self.states, _CONNECT) is not None:
+            yield from self._take()
+        return self._sent({"type": _ACCEPT, "subprotocol": subprotocol, "headers": list(headers or ())}, valid)
+
+    def _close(self, code: Any, reason: Any, valid: bool) -> Outcome:
+        message = {"type": _CLOSE, "code": code, "reason": reason or ""}
+        if self.oracle.step(_S, self.states, _CLOSE) is None:
+            refusal = self.oracle.refusal(_S, self.states, _CLOSE)
+            if refusal is ViolationKind.PEER_GONE or not self.oracle.open(_S, self.states):
+                # Closing what is already closed does nothing (differences.md: close() can be called twice).
+                self._record(_S, _CLOSE, allowed=False)
+                return Returns(None)
+        return self._sent(message, valid)
+
+    def _denial(self, start: Message, body: Message, valid: bool) -> Outcome:
+        self._sent(start, valid)
+        return self._sent(body, True)
+
+    def _send_json(self, data: Any, mode: str) -> Outcome:
+        if mode not in JSON_MODES:
+            return _bad_mode()
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        message = {"type": _SEND, "text": text} if mode == "text" else {"type": _SEND, "bytes": text.encode("utf-8")}
+        return self._sent(message, True, json_payload=True)
+
+    def _data(self, key: str, decode: Callable[[Any], Any], *, iterating: bool = False) -> Script:
+        """``receive_text()`` and its kin: wait only for data that can come, and say what the message was."""
+        if self.oracle.step(_R, self.states, _DATA) is None:
+            self._record(_R, _DATA, allowed=False)
+            raise _Expected(Raises(RuntimeError, self.oracle.refusal(_R, self.states, _DATA)))
+        message = yield from self._take()
+        if not self.oracle.open(_R, self.states):
+            # The disconnect: the helpers raise it, the iterators end.
+            if iterating:
+                raise _Expected(Raises(StopAsyncIteration, None))
+            raise _Expected(Raises(WebSocketDisconnect, None, code=message["code"], reason=message.get("reason") or ""))
+        payload = message.get(key)
+        if payload is None:
+            raise _Expected(Raises(KeyError, ViolationKind.UNEXPECTED_DATA))
+        try:
+            return Returns(decode(payload))
+        except ValueError:
+            raise _Expected(Raises(ValueError, None)) from None
+
+
+def _same(payload: Any) -> Any:
+    return payload
+
+
+def _json(payload: Any) -> Any:
+    return json.loads(payload if isinstance(payload, str) else payload.decode("utf-8"))
+
+
+def _bad_mode() -> Outcome:
+    raise _Expected(Raises(RuntimeError, None))
+
+
+def _abandon(coroutine: Coroutine[Any, Any, Any]) -> None:
+    # Unwind a call left waiting; closing would leave an async generator
+    # marked as running, throwing an exception unwinds it.
+    try:
+        coroutine.throw(_Abandoned())
+    except (_Abandoned, Exception):  # how it reacts to being abandoned is not under test
+        return
+    coroutine.close()
+
+
+def _finish(coroutine: Coroutine[Any, Any, Any]) -> None:
+    done, _, _ = drive(coroutine)
+    if not done:
+        _abandon(coroutine)
+
