@@ -68,7 +68,9 @@ def worker(kind: str, echoes: int, repeat: int) -> float:
 
     app = _wrap(kind, _echo_app())
     scope = {"type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.4"}, "path": "/ws", "headers": [], "query_string": b""}
-    conversation = [{"type": "websocket.connect"}] + [{"type": "websocket.receive", "text": "hello"}] * echoes + [{"type": "websocket.disconnect", "code": 1000}]
+    conversation = (
+        [{"type": "websocket.connect"}] + [{"type": "websocket.receive", "text": "hello"}] * echoes + [{"type": "websocket.disconnect", "code": 1000}]
+    )
     messages = len(conversation) + echoes + 1  # what the server delivers, plus the accept and every echo
 
     async def one() -> int:

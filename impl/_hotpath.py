@@ -55,7 +55,7 @@ async def send(self, message):
 
 
 # ConnectionState's two judges: the same shape without the I/O, plus coverage.
-_JUDGES = '''
+_JUDGES = """
 def receive(self, message):
     node = self.node
     try:
@@ -82,7 +82,7 @@ def send(self, message):
     self.node = step.next if step.guard is None else step.target(message)
     if self.coverage is not None:
         self.coverage.allowed[step.pair] += 1
-'''
+"""
 
 
 def _hot_message(side: Side) -> MessageType:

@@ -60,7 +60,7 @@ from .schemas import (
 )
 from .states import Side, State
 from .transitions import RECEIVE_TRANSITIONS, SEND_TRANSITIONS, TRANSITIONS, Guard, Transition
-from .versions import DEFAULT_VERSION, LATEST_VERSION, VERSION_CHANGES, VERSION_GATE_CLAUSES, Extension, SpecVersion
+from .versions import DEFAULT_VERSION, LATEST_VERSION, SEND_RAISES_SINCE, VERSION_CHANGES, VERSION_GATE_CLAUSES, Extension, SpecVersion
 
 __all__ = [
     "AMBIGUITIES",
@@ -79,6 +79,7 @@ __all__ = [
     "SCOPE_SCHEMA",
     "SENDABLE_CLOSE_CODES",
     "SEND_FAILED_CLOSE_CODE",
+    "SEND_RAISES_SINCE",
     "SEND_TRANSITIONS",
     "TRANSITIONS",
     "UNEXPECTED_DATA",

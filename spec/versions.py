@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["DEFAULT_VERSION", "LATEST_VERSION", "VERSION_CHANGES", "VERSION_GATE_CLAUSES", "Extension", "SpecVersion"]
+__all__ = ["DEFAULT_VERSION", "LATEST_VERSION", "SEND_RAISES_SINCE", "VERSION_CHANGES", "VERSION_GATE_CLAUSES", "Extension", "SpecVersion"]
 
 
 class SpecVersion(enum.Enum):
@@ -48,3 +48,7 @@ VERSION_CHANGES: dict[SpecVersion, str] = {
 #: Why a field newer than the connection's spec version is refused when the
 #: application sends it with a value: the server would drop it (AMB-06).
 VERSION_GATE_CLAUSES: tuple[str, ...] = ("WS-052", "J-12", "AMB-06")
+
+#: From this version on, a server's send() on a closed connection raises an
+#: OSError subclass (WS-041); before it, the send does nothing (WS-013).
+SEND_RAISES_SINCE = SpecVersion.V2_4

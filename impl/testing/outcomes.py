@@ -138,4 +138,3 @@ def same_message(expected: Any, actual: Any) -> bool:
     no reason are too.
     """
     return bool(_normal(expected) == _normal(actual))
-

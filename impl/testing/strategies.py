@@ -22,6 +22,7 @@ its rule arguments need not depend on the connection it draws.
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -251,60 +252,80 @@ def _carries_value(value: object) -> bool:
 
 
 # -- whole dicts ----------------------------------------------------------------------------
+# -- whole dicts ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """How to draw one dict: keys given a strategy, left out, forced present, or added.
+
+    Names are the schema's dotted names (``asgi.spec_version``); ``extra``
+    adds keys the schema does not list (the message ``type``, an extension)
+    under a parent ("" for the top level).
+    """
+
+    fixed: Mapping[str, Strategy] = dataclasses.field(default_factory=dict)
+    omit: frozenset[str] = frozenset()
+    #: Omitted names that may still appear with the value None.
+    nones: frozenset[str] = frozenset()
+    #: Names that must be present and not None.
+    require: frozenset[str] = frozenset()
+    extra: Mapping[str, Mapping[str, Strategy]] = dataclasses.field(default_factory=dict)
+
+    def __or__(self, other: _Plan) -> _Plan:
+        extra = {k: {**self.extra.get(k, {}), **other.extra.get(k, {})} for k in {*self.extra, *other.extra}}
+        return _Plan(
+            {**self.fixed, **other.fixed},
+            (self.omit | other.omit) - set(other.fixed),
+            (self.nones | other.nones) - set(other.fixed),
+            self.require | other.require,
+            extra,
+        )
 
 
 class _Builder:
-    """Builds dicts (messages or scopes) from a list of fields, valid or with one defect."""
+    """Builds dicts (messages or scopes) from a list of fields and a :class:`_Plan`."""
 
     def __init__(self, fields: Sequence[Field], side: Side | None, version: SpecVersion, subprotocols: Sequence[str]) -> None:
         self.fields = {f.name: f for f in fields}
-        # Keys allowed only next to another key's value are drawn together
-        # with that key (see _valid_scopes), never on their own.
+        # A key allowed only next to another key's value is drawn only when a
+        # plan requires it, together with that value (see _scope_plans).
         self.conditional = {f.name for f, _, _ in _only_with(fields)}
         self.side = side
         self.version = version
         self.subprotocols = subprotocols
 
-    def values(self, name: str) -> Strategy | None:
+    def values(self, name: str, plan: _Plan = _Plan()) -> Strategy | None:
+        """Valid values of a present key, None included only through ``nullable``; None when there are none."""
         field = self.fields[name]
         if _gated(field, self.side, self.version):
             return _empty(field.kind)
-        if any(f.startswith(name + ".") for f in self.fields):
-            return self.build(under=name)
+        if any(other.startswith(name + ".") for other in self.fields):
+            return self.build(plan, under=name)
         return _valid(field, self.version, self.subprotocols)
 
-    def slot(self, name: str) -> tuple[Strategy | None, bool]:
-        """The strategy of a present value (None if only absence or None is valid), and whether the key may be absent."""
-        field = self.fields[name]
-        values = self.values(name)
-        if field.nullable:
-            values = st.none() if values is None else values | st.none()
-        return values, not field.required
-
-    def build(
-        self,
-        *,
-        under: str = "",
-        fixed: Mapping[str, Strategy] | None = None,
-        omit: Iterable[str] = (),
-    ) -> Strategy:
-        """A dict of the fields directly ``under`` a parent (top level for ""), ``fixed`` ones as given."""
-        fixed = dict(fixed or {})
-        omit = set(omit)
-        required: dict[str, Strategy] = {}
+    def build(self, plan: _Plan = _Plan(), *, under: str = "") -> Strategy:
+        """A dict of the fields directly ``under`` a parent (the top level for "")."""
+        required = dict(plan.extra.get(under, {}))
         optional: dict[str, Strategy] = {}
         prefix = under + "." if under else ""
-        for name in self.fields:
+        for name, field in self.fields.items():
             key = name[len(prefix) :]
-            if not name.startswith(prefix) or "." in key or name in omit or name in self.conditional:
+            if not name.startswith(prefix) or "." in key:
                 continue
-            if name in fixed:
-                required[key] = fixed[name]
+            if name in plan.fixed:
+                required[key] = plan.fixed[name]
                 continue
-            values, may_be_absent = self.slot(name)
+            if name in plan.omit or (name in self.conditional and name not in plan.require):
+                if name in plan.nones:
+                    optional[key] = st.none()
+                continue
+            values = self.values(name, plan)
+            if field.nullable and name not in plan.require:
+                values = st.none() if values is None else values | st.none()
             if values is None:
                 continue
-            (optional if may_be_absent else required)[key] = values
+            (required if field.required or name in plan.require else optional)[key] = values
         return st.fixed_dictionaries(required, optional=optional)
 
 
@@ -323,19 +344,25 @@ def _message_type(message_type: MessageType | str) -> MessageType:
     return message_type if isinstance(message_type, MessageType) else MessageType(message_type)
 
 
-def _message_builder(
+def _message_plans(
     message_type: MessageType | str, version: SpecVersion | str, subprotocols: Sequence[str], keys: Iterable[str] | None
-) -> tuple[MessageType, _Builder, list[tuple[str, ...]]]:
+) -> tuple[_Builder, list[_Plan], list[tuple[str, ...]]]:
+    """The builder of one message type, the plans of its valid shapes, and its exactly-one groups."""
     kind = _message_type(message_type)
     schema = MESSAGE_SCHEMAS[kind]
-    fields = [f for f in schema.fields if keys is None or f.name in keys]
-    builder = _Builder(fields, schema.side, _version(version), tuple(subprotocols))
+    keys = None if keys is None else set(keys)
+    builder = _Builder([f for f in schema.fields if keys is None or f.name in keys], schema.side, _version(version), tuple(subprotocols))
+    typed = _Plan(extra={"": {"type": st.just(kind.value)}})
     groups = [tuple(n for n in names if n in builder.fields) for names in _exactly_one(schema.constraints)]
-    return kind, builder, groups
-
-
-def _typed(kind: MessageType, body: Strategy) -> Strategy:
-    return body.map(lambda fields: {"type": kind.value, **fields})
+    plans = [typed]
+    for names in groups:
+        # Exactly one of the names is set; each of the others is absent or None.
+        plans = [
+            plan | _Plan(require=frozenset({name}), omit=frozenset(names) - {name}, nones=frozenset(names) - {name})
+            for plan in plans
+            for name in names
+        ]
+    return builder, plans, groups
 
 
 def messages(
@@ -358,14 +385,8 @@ def messages(
     Returns:
         A strategy of dicts that pass the message's checks for that version.
     """
-    kind, builder, groups = _message_builder(message_type, version, subprotocols, keys)
-    if not groups:
-        return _typed(kind, builder.build())
-    (names,) = groups  # every schema has at most one exactly-one rule
-    # Exactly one of the names is set; each of the others is absent or None.
-    choices = [builder.build(fixed={name: builder.values(name)}, omit=[n for n in names if n != name]) for name in names]  # type: ignore[dict-item]
-    others = [st.fixed_dictionaries({}, optional={n: st.none() for n in names if n != name}) for name in names]
-    return st.one_of(*(_typed(kind, st.builds(lambda a, b: {**b, **a}, c, o)) for c, o in zip(choices, others, strict=True)))
+    builder, plans, _ = _message_plans(message_type, version, subprotocols, keys)
+    return st.one_of([builder.build(plan) for plan in plans])
 
 
 def invalid_messages(
@@ -382,20 +403,19 @@ def invalid_messages(
     or a rule over several fields (both or neither of ``bytes``/``text``).
     Arguments are those of :func:`messages`.
     """
-    kind, builder, groups = _message_builder(message_type, version, subprotocols, keys)
-    valid = messages(kind, version=version, subprotocols=subprotocols, keys=keys)
-    defects: list[Strategy] = []
+    builder, plans, groups = _message_plans(message_type, version, subprotocols, keys)
+    defects: list[_Plan] = []
     for name, field in builder.fields.items():
-        for bad in _invalid(field, builder.side, builder.version, builder.subprotocols):
-            defects.append(st.builds(lambda m, v, name=name: {**m, name: v}, valid, bad))
+        defects += [_Plan(fixed={name: bad}) for bad in _invalid(field, builder.side, builder.version, builder.subprotocols)]
         if field.required:
-            defects.append(valid.map(lambda m, name=name: {k: v for k, v in m.items() if k != name}))
+            defects.append(_Plan(omit=frozenset({name})))
+    shapes = [plan | defect for plan in plans for defect in defects]
+    typed = _Plan(extra={"": {"type": st.just(_message_type(message_type).value)}})
     for names in groups:
         if len(names) > 1:
-            set_all = st.tuples(*(builder.values(n) for n in names))  # type: ignore[misc]
-            defects.append(set_all.map(lambda values, names=names: {"type": kind.value, **dict(zip(names, values, strict=True))}))
-        defects.append(st.fixed_dictionaries({"type": st.just(kind.value)}, optional={n: st.none() for n in names}))
-    return st.one_of(defects)
+            shapes.append(typed | _Plan(require=frozenset(names)))  # both set
+        shapes.append(typed | _Plan(omit=frozenset(names), nones=frozenset(names)))  # neither set
+    return st.one_of([builder.build(shape) for shape in shapes])
 
 
 def unknown_messages(side: Side) -> st.SearchStrategy[Any]:
@@ -405,11 +425,10 @@ def unknown_messages(side: Side) -> st.SearchStrategy[Any]:
     without a type, or not a dict at all.
     """
     others = [m.value for m, s in MESSAGE_SIDE.items() if s is not side]
+    unknown = ["websocket.ping", "http.request", "lifespan.startup", "", "WEBSOCKET.SEND", None]
     return st.one_of(
-        st.sampled_from(others).map(lambda t: {"type": t}),
-        st.sampled_from(["websocket.ping", "http.request", "lifespan.startup", "", "WEBSOCKET.SEND"]).map(lambda t: {"type": t}),
+        st.fixed_dictionaries({"type": st.sampled_from(others + unknown)}),
         st.just({}),
-        st.just({"type": None}),
         st.just(["websocket.send"]),
     )
 
@@ -424,10 +443,10 @@ def field_values(
 ) -> Strategy:
     """Values for one field of a message: valid ones, or ones that break one of its rules.
 
-    ``None`` and absence are not drawn; whether they are allowed is the
-    field's ``nullable`` and ``required`` in the schema.
+    ``None`` and absence are not drawn as valid values; whether they are
+    allowed is the field's ``nullable`` and ``required`` in the schema.
     """
-    kind, builder, _ = _message_builder(message_type, version, subprotocols, None)
+    builder, _, _ = _message_plans(message_type, version, subprotocols, None)
     if valid:
         values = builder.values(field)
         return st.nothing() if values is None else values
@@ -445,14 +464,14 @@ def minimal_message(message_type: MessageType | str, **fields: Any) -> Message:
     schema = MESSAGE_SCHEMAS[kind]
     message: Message = {"type": kind.value}
     simplest = {ValueKind.INT: 0, ValueKind.STR: "", ValueKind.BYTES: b"", ValueKind.BOOL: False}
-    for field in schema.fields:
-        if field.required:
-            ranges = [r for p in _params(field, Check.CLOSE_CODE) for r in p] + _params(field, Check.INT_RANGE)
-            message[field.name] = ranges[0][0] if ranges else simplest[field.kind]
+    for spec_field in schema.fields:
+        if spec_field.required:
+            ranges = [r for p in _params(spec_field, Check.CLOSE_CODE) for r in p] + _params(spec_field, Check.INT_RANGE)
+            message[spec_field.name] = ranges[0][0] if ranges else simplest[spec_field.kind]
     for names in _exactly_one(schema.constraints):
         if not any(fields.get(n) is not None for n in names):
-            field = next(f for f in schema.fields if f.name == names[0])
-            message[field.name] = simplest[field.kind]
+            first = next(f for f in schema.fields if f.name == names[0])
+            message[first.name] = simplest[first.kind]
     return {**message, **fields}
 
 
@@ -465,11 +484,11 @@ def still_valid(message_type: MessageType | str, message: Mapping[str, Any], ver
     """
     schema = MESSAGE_SCHEMAS[_message_type(message_type)]
     rank = VERSION_RANK[_version(version)]
-    for field in schema.fields:
-        value = message.get(field.name)
-        if schema.side is Side.SEND and VERSION_RANK[field.since] > rank and _carries_value(value):
+    for spec_field in schema.fields:
+        value = message.get(spec_field.name)
+        if schema.side is Side.SEND and VERSION_RANK[spec_field.since] > rank and _carries_value(value):
             return False
-        if _params(field, Check.OFFERED_SUBPROTOCOL) and value is not None and value not in subprotocols:
+        if _params(spec_field, Check.OFFERED_SUBPROTOCOL) and value is not None and value not in subprotocols:
             return False
     return True
 
@@ -477,27 +496,31 @@ def still_valid(message_type: MessageType | str, message: Mapping[str, Any], ver
 # -- scopes -----------------------------------------------------------------------------------
 
 
-def _scope_builder(version: SpecVersion, subprotocols: Sequence[str] | None, denial: bool | None) -> tuple[_Builder, dict[str, Strategy]]:
-    builder = _Builder(SCOPE_SCHEMA.fields, None, version, ())
-    version_field = builder.fields[_VERSION_KEY]
-    fixed: dict[str, Strategy] = {}
-    # The version key says the version asked for; the default version may also be left out.
-    stated = st.just(version.value)
-    asgi = builder.build(under="asgi", fixed={_VERSION_KEY: stated})
-    if version.value == version_field.default:
-        asgi = asgi | builder.build(under="asgi", omit=[_VERSION_KEY])
-    fixed["asgi"] = asgi
-    if subprotocols is not None:
-        fixed["subprotocols"] = st.just(list(subprotocols))
-    extensions = builder.build(under="extensions")
-    advertised = extensions.map(lambda e: {**e, _DENIAL: {}})
-    silent = st.none() | extensions
-    fixed["extensions"] = advertised if denial else silent if denial is False else advertised | silent
-    return builder, fixed
-
-
 def _pick_version(version: SpecVersion | str | None) -> st.SearchStrategy[SpecVersion]:
     return st.sampled_from(list(SpecVersion)) if version is None else st.just(_version(version))
+
+
+def _scope_plans(builder: _Builder, version: SpecVersion, subprotocols: Sequence[str] | None, denial: bool | None) -> list[_Plan]:
+    """The plans of every kind of valid scope: the product of the choices below."""
+    choices: list[list[_Plan]] = []
+    # The version key says the version asked for; the default one may also be left out.
+    stated = [_Plan(fixed={_VERSION_KEY: st.just(version.value)})]
+    if version.value == builder.fields[_VERSION_KEY].default:
+        stated.append(_Plan(omit=frozenset({_VERSION_KEY})))
+    choices.append(stated)
+    if subprotocols is not None:
+        choices.append([_Plan(fixed={"subprotocols": st.just(list(subprotocols))})])
+    advertised = _Plan(require=frozenset({"extensions"}), extra={"extensions": {_DENIAL: st.just({})}})
+    choices.append({True: [advertised], False: [_Plan()], None: [advertised, _Plan()]}[denial])
+    for spec_field, key, wanted in _only_with(builder.fields.values()):
+        # A key allowed only next to another key's value: drawn with that value, or not at all.
+        parent = spec_field.name.rpartition(".")[0]
+        together = _Plan(fixed={key: st.just(wanted)}, require=frozenset({spec_field.name, parent}))
+        choices.append([_Plan(), together])
+    plans = [_Plan()]
+    for options in choices:
+        plans = [plan | option for plan in plans for option in options]
+    return plans
 
 
 def scopes(
@@ -514,65 +537,32 @@ def scopes(
             Response extension; either when None.
         subprotocols: the subprotocols the client offers; any when None.
     """
-    return _pick_version(version).flatmap(lambda v: _valid_scopes(v, subprotocols, denial))
 
+    def of_version(chosen: SpecVersion) -> Strategy:
+        builder = _Builder(SCOPE_SCHEMA.fields, None, chosen, ())
+        return st.one_of([builder.build(plan) for plan in _scope_plans(builder, chosen, subprotocols, denial)])
 
-def _valid_scopes(version: SpecVersion, subprotocols: Sequence[str] | None, denial: bool | None) -> Strategy:
-    builder, fixed = _scope_builder(version, subprotocols, denial)
-    variants = [builder.build(fixed=fixed)]
-    for field, key, wanted in _only_with(builder.fields.values()):
-        # A key allowed only next to another key's value: draw both together.
-        parent = field.name.rpartition(".")[0]
-        present = {**fixed, key: st.just(wanted)}
-        with_child = builder.build(fixed=present).flatmap(
-            lambda scope, parent=parent, field=field: builder.values(field.name).map(  # type: ignore[union-attr]
-                lambda value: _set(scope, parent, field.name, value)
-            )
-        )
-        variants.append(with_child)
-    return st.one_of(variants)
-
-
-def _set(scope: dict[str, Any], parent: str, name: str, value: object) -> dict[str, Any]:
-    container = dict(scope.get(parent) or {})
-    container[name.rpartition(".")[2]] = value
-    return {**scope, parent: container}
+    return _pick_version(version).flatmap(of_version)
 
 
 def invalid_scopes(version: SpecVersion | str | None = None) -> st.SearchStrategy[dict[str, Any]]:
     """``websocket`` scopes that break exactly one rule of the scope schema."""
-    return _pick_version(version).flatmap(_invalid_scopes)
 
+    def of_version(chosen: SpecVersion) -> Strategy:
+        builder = _Builder(SCOPE_SCHEMA.fields, None, chosen, ())
+        base = _scope_plans(builder, chosen, None, None)[0]
+        defects: list[_Plan] = []
+        for name, spec_field in builder.fields.items():
+            # A key inside a dict needs that dict there.
+            parent = frozenset({name.rpartition(".")[0]} - {""})
+            defects += [_Plan(fixed={name: bad}, require=parent) for bad in _invalid(spec_field, None, chosen, ())]
+            if spec_field.required:
+                defects.append(_Plan(omit=frozenset({name})))
+        for spec_field, key, wanted in _only_with(builder.fields.values()):
+            elsewhere = _valid(builder.fields[key], chosen, ())
+            assert elsewhere is not None
+            parent = spec_field.name.rpartition(".")[0]
+            defects.append(_Plan(fixed={key: elsewhere.filter(lambda v, wanted=wanted: v != wanted)}, require=frozenset({spec_field.name, parent})))
+        return st.one_of([builder.build(base | defect) for defect in defects])
 
-def _invalid_scopes(version: SpecVersion) -> Strategy:
-    builder, fixed = _scope_builder(version, None, None)
-    valid = _valid_scopes(version, None, None)
-    defects: list[Strategy] = []
-    for name, field in builder.fields.items():
-        parent, _, key = name.rpartition(".")
-        for bad in _invalid(field, None, version, ()):
-            defects.append(st.builds(lambda s, v, parent=parent, name=name: _put(s, parent, name, v), valid, bad))
-        if field.required:
-            defects.append(valid.map(lambda s, parent=parent, key=key: _drop(s, parent, key)))
-    for field, key, wanted in _only_with(builder.fields.values()):
-        parent = field.name.rpartition(".")[0]
-        elsewhere = _valid(builder.fields[key], version, ()).filter(lambda v, wanted=wanted: v != wanted)  # type: ignore[union-attr]
-        defects.append(
-            st.builds(
-                lambda s, v, other, field=field, parent=parent, key=key: _set({**s, key: other}, parent, field.name, v),
-                valid,
-                builder.values(field.name),  # type: ignore[arg-type]
-                elsewhere,
-            )
-        )
-    return st.one_of(defects)
-
-
-def _put(scope: dict[str, Any], parent: str, name: str, value: object) -> dict[str, Any]:
-    return _set(scope, parent, name, value) if parent else {**scope, name: value}
-
-
-def _drop(scope: dict[str, Any], parent: str, key: str) -> dict[str, Any]:
-    if not parent:
-        return {k: v for k, v in scope.items() if k != key}
-    return {**scope, parent: {k: v for k, v in (scope.get(parent) or {}).items() if k != key}}
+    return _pick_version(version).flatmap(of_version)

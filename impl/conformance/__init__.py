@@ -1,0 +1,19 @@
+"""Conformance checking of ASGI WebSocket applications.
+
+* :func:`check_app` explores client behaviour with Hypothesis against an
+  application and returns a :class:`Report` of every distinct violation, each
+  with a minimal reproducer (``asgiws check app`` on the command line);
+* :func:`replay` runs one client :class:`Script` again, for those reproducers.
+
+It needs the ``testing`` extra (Hypothesis). The live middleware that judges
+real traffic is :func:`asgiws.check`.
+"""
+
+from __future__ import annotations
+
+from .check import check_app, replay, reproducer
+from .client import Script
+from .report import Report, Violation
+from .target import TargetError, load_app
+
+__all__ = ["Report", "Script", "TargetError", "Violation", "check_app", "load_app", "replay", "reproducer"]
