@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="small batches, for a smoke test")
+    parser.add_argument("--no-asgion", action="store_true", help="leave the asgion column out")
     parser.add_argument("--worker", choices=("bare", "asgiws", "asgion"), help=argparse.SUPPRESS)
     parser.add_argument("--echoes", type=int, default=2000, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=5, help=argparse.SUPPRESS)
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     echoes, repeat, examples = (200, 2, 50) if args.quick else (2000, 5, 500)
-    py312, why = _python312()
+    py312, why = (None, "left out (--no-asgion)") if args.no_asgion else _python312()
     results: dict[str, list[float]] = {"bare": [], "asgiws": [], "bare312": [], "asgion": []}
     for index in range(args.rounds):
         jobs = [("bare", sys.executable, "bare"), ("asgiws", sys.executable, "asgiws")]

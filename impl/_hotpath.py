@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ._validate import compile_fast_test
+from .exceptions import ProtocolViolation
 from .spec import MESSAGE_SCHEMAS, TRANSITIONS, MessageType, Side
 
-__all__ = ["HOT_MESSAGES", "build_hot_path", "build_judges"]
+__all__ = ["HOT_MESSAGES", "build_hot_path", "build_judges", "build_wrappers"]
 
 _TEMPLATE = """
 async def receive(self):
@@ -85,6 +86,51 @@ def send(self, message):
 """
 
 
+# The live middleware's two wrappers: the hot message is judged inline and
+# counted; anything else goes through the ConnectionState's judge.
+_WRAPPERS = '''
+def wrappers(state, receive, send, violated, path):
+    counts = state.coverage.allowed
+
+    async def checked_receive():
+        message = await receive()
+        try:
+            step = state.node.receive[message["type"]]
+        except (KeyError, TypeError):
+            step = None
+        if step is not None and step.hot and {receive}:
+            state.node = step.next
+            counts[step.pair] += 1
+        else:
+            try:
+                state.receive(message)
+            except _ProtocolViolation as error:
+                violated(error, path)
+        return message
+
+    async def checked_send(message):
+        try:
+            step = state.node.send[message["type"]]
+        except (KeyError, TypeError):
+            step = None
+        if step is not None and step.hot and {send}:
+            state.node = step.next
+            counts[step.pair] += 1
+        else:
+            try:
+                state.send(message)
+            except _ProtocolViolation as error:
+                violated(error, path)
+        try:
+            await send(message)
+        except OSError:
+            state.send_failed()
+            raise
+
+    return checked_receive, checked_send
+'''
+
+
 def _hot_message(side: Side) -> MessageType:
     # The one message type of this side with an unguarded self-loop.
     (hot,) = {row.trigger for row in TRANSITIONS[side] if row.source is row.target and row.guard is None}
@@ -96,19 +142,31 @@ def _hot_message(side: Side) -> MessageType:
 HOT_MESSAGES: dict[Side, MessageType] = {side: _hot_message(side) for side in Side}
 
 
-def _build(template: str, name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def _compile(template: str, name: str) -> dict[str, Any]:
     tests = {side.value: compile_fast_test(MESSAGE_SCHEMAS[HOT_MESSAGES[side]]) or "False" for side in Side}
     source = template.format(**tests)
-    namespace: dict[str, Any] = {"_RECEIVE": Side.RECEIVE, "_SEND": Side.SEND}
+    namespace: dict[str, Any] = {"_RECEIVE": Side.RECEIVE, "_SEND": Side.SEND, "_ProtocolViolation": ProtocolViolation}
     exec(compile(source, f"<asgiws {name}>", "exec"), namespace)
+    namespace["__asgiws_source__"] = source
+    return namespace
+
+
+def _build(template: str, name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    namespace = _compile(template, name)
     receive, send = namespace["receive"], namespace["send"]
-    receive.__asgiws_source__ = send.__asgiws_source__ = source
+    receive.__asgiws_source__ = send.__asgiws_source__ = namespace["__asgiws_source__"]
     return receive, send
 
 
 def build_hot_path() -> tuple[Callable[..., Any], Callable[..., Any]]:
     """Compile the ``receive`` and ``send`` coroutine functions of ``WebSocket``."""
     return _build(_TEMPLATE, "WebSocket hot path")
+
+
+def build_wrappers() -> Callable[..., tuple[Callable[..., Any], Callable[..., Any]]]:
+    """Compile the factory of the middleware's ``receive``/``send`` wrappers for one connection."""
+    factory: Callable[..., tuple[Callable[..., Any], Callable[..., Any]]] = _compile(_WRAPPERS, "middleware wrappers")["wrappers"]
+    return factory
 
 
 def build_judges() -> tuple[Callable[..., Any], Callable[..., Any]]:

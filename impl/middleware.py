@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ._hotpath import build_wrappers
 from ._machine import ConnectionState
 from .coverage import Coverage
 from .exceptions import ProtocolViolation
@@ -41,6 +42,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 Mode = Literal["raise", "warn", "record"]
+
+
+# The per-connection receive/send wrappers, generated: the hot messages are
+# judged inline (see asgiws._hotpath), everything else by the ConnectionState.
+_WRAPPERS = build_wrappers()
 
 
 class ProtocolWarning(UserWarning):
@@ -83,29 +89,7 @@ class CheckMiddleware:
             await self.app(scope, receive, send)
             return
         state = ConnectionState(scope, version=self.spec_version, coverage=self.coverage)
-        path = str(scope.get("path", ""))
-        judge_receive, judge_send = state.receive, state.send
-
-        # Judged inline: these two run for every message of every connection.
-        async def checked_receive() -> Message:
-            message = await receive()
-            try:
-                judge_receive(message)
-            except ProtocolViolation as error:
-                self._violated(error, path)
-            return message
-
-        async def checked_send(message: Message) -> None:
-            try:
-                judge_send(message)
-            except ProtocolViolation as error:
-                self._violated(error, path)
-            try:
-                await send(message)
-            except OSError:
-                state.send_failed()
-                raise
-
+        checked_receive, checked_send = _WRAPPERS(state, receive, send, self._violated, str(scope.get("path", "")))
         await self.app(scope, checked_receive, checked_send)
 
     def _violated(self, error: ProtocolViolation, path: str) -> None:

@@ -20,3 +20,17 @@ def test_the_runtime_benchmark_prints_its_ratio_line() -> None:
     )
     last = result.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"receive=\d+\.\d{3} send=\d+\.\d{3} connection=\d+\.\d{3} import=\d+\.\d{3}", last), last
+
+
+def test_the_middleware_benchmark_prints_its_ratio_line() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "middleware.py"), "--quick", "--rounds", "1", "--no-asgion"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=ROOT,
+    )
+    lines = result.stdout.strip().splitlines()
+    assert "asgion: skipped: left out (--no-asgion)" in lines
+    assert re.fullmatch(r"overhead_us=\d+\.\d{3} asgion_us=nan ratio=nan examples_per_s=\d+", lines[-1]), lines[-1]

@@ -284,3 +284,17 @@ def test_without_a_layout_engine_the_html_report_goes_without_its_picture(monkey
 
     monkeypatch.setattr(asgiws.diagrams, "diagram", refuse)
     assert _coverage_svg(_report_with("/ws", "x")) is None
+
+
+# -- in a project's test suite ------------------------------------------------------------------
+
+from asgiws.conformance import conformance_test  # noqa: E402 - grouped with the tests that use it
+
+test_generated_conformance_of_the_echo_example = conformance_test("examples.apps.echo:app", paths=["/ws"], max_examples=20, seed=0)
+
+
+def test_a_generated_test_fails_with_the_report() -> None:
+    generated = conformance_test("examples.apps.early_send_bug:app", paths=["/ws"], max_examples=20, seed=0)
+    assert generated.__name__ == "test_websocket_protocol_of_examples_apps_early_send_bug_app"
+    with pytest.raises(pytest.fail.Exception, match="WS-024"):
+        generated()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import runpy
+import shlex
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,8 @@ def test_the_readme_opens_with_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     main_job, tests = _opening_commands()
     assert text.index(main_job) < text.index("## ")
-    assert 'pip install ".[diagrams]"' in main_job
-    assert "examples/" in main_job
+    assert 'pip install ".[testing,diagrams]"' in main_job
+    assert "asgiws check app examples." in main_job
     assert 'pip install -e ".[dev]"' in tests
 
 
@@ -34,7 +35,15 @@ def test_ci_runs_the_readmes_test_command() -> None:
     assert 'pip install --quiet -e ".[dev]"' in ci
 
 
-def test_the_bundled_example_finds_every_planted_bug(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_main_job_finds_the_bundled_bug(capsys: pytest.CaptureFixture[str]) -> None:
+    command = shlex.split(_opening_commands()[0].split(" && ")[-1])
+    assert main([*command[1:], "--seed", "0"]) == 1
+    out = capsys.readouterr().out
+    assert "1. WS-036 [MUST] websocket.send on /ws" in out
+    assert "def test_ws_036_websocket_send() -> None:" in out
+
+
+def test_the_judge_trace_example_finds_every_planted_bug(capsys: pytest.CaptureFixture[str]) -> None:
     namespace = runpy.run_path(str(ROOT / "examples" / "judge_trace.py"))
     assert namespace["main"]() == 4
     out = capsys.readouterr().out

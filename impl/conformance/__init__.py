@@ -3,7 +3,9 @@
 * :func:`check_app` explores client behaviour with Hypothesis against an
   application and returns a :class:`Report` of every distinct violation, each
   with a minimal reproducer (``asgiws check app`` on the command line);
-* :func:`replay` runs one client :class:`Script` again, for those reproducers.
+* :func:`replay` runs one client :class:`Script` again, for those reproducers;
+* :func:`conformance_test` adds such a check to a project's test suite in one
+  line (and the ``asgiws_check`` pytest fixture judges existing tests' traffic).
 
 It needs the ``testing`` extra (Hypothesis). The live middleware that judges
 real traffic is :func:`asgiws.check`.
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 from .check import check_app, replay, reproducer
 from .client import Script
+from .suite import conformance_test
 from .report import Report, Violation
 from .target import TargetError, load_app
 
-__all__ = ["Report", "Script", "TargetError", "Violation", "check_app", "load_app", "replay", "reproducer"]
+__all__ = ["Report", "Script", "TargetError", "Violation", "check_app", "conformance_test", "load_app", "replay", "reproducer"]

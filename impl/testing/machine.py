@@ -35,14 +35,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis import target
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from ..coverage import Coverage
+from ..coverage import Coverage, Pair
 from ..spec import (
     MESSAGE_SCHEMAS,
     MESSAGE_SIDE,
@@ -55,6 +55,7 @@ from ..spec import (
 )
 from . import strategies
 from .harness import JSON_MODES, Factory, Harness
+from .strategies import Bad, bad
 from .server import websocket_scope
 
 __all__ = ["DISCONNECT_CODES", "MACHINE_SUBPROTOCOLS", "RuleSpec", "rule_specs", "websocket_machine"]
@@ -76,18 +77,27 @@ _JSON = st.recursive(
 _CLIENT_TEXT = st.one_of(st.text(max_size=12), _JSON.map(json.dumps))
 
 
+def _maybe_bad(valid: st.SearchStrategy[Any], invalid: st.SearchStrategy[Any], odds: int) -> st.SearchStrategy[Any]:
+    # One draw in ``odds`` is invalid, marked bad(...); a plain one_of would
+    # weigh every branch of both sides alike, and invalid ones have many.
+    return st.integers(1, odds).flatmap(lambda n: invalid.map(bad) if n == 1 else valid)
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     """One rule of the generated machine, before it becomes a method.
 
-    ``body(harness, **arguments)`` runs the step; ``enabled(harness)``, when
-    given, is its precondition.
+    ``body(harness, **arguments)`` runs the step on one connection. With
+    ``everywhere`` the rule runs on every connection of the example and is
+    enabled when ``enabled`` holds for all of them; otherwise it runs on the
+    connections where ``enabled`` holds, and is enabled when there is one.
     """
 
     name: str
     arguments: dict[str, st.SearchStrategy[Any]]
     body: Callable[..., None]
     enabled: Callable[[Harness], bool] | None = None
+    everywhere: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,10 @@ def _no_pending(harness: Harness) -> bool:
     return harness.pending is None
 
 
+def _exactly_one_groups(message: MessageType) -> list[tuple[str, ...]]:
+    return [c.param for c in MESSAGE_SCHEMAS[message].constraints if c.check is Check.EXACTLY_ONE]  # type: ignore[misc]
+
+
 # -- the server's side ---------------------------------------------------------------------------
 
 
@@ -140,24 +154,18 @@ def _client_rules() -> list[RuleSpec]:
     for message, side in MESSAGE_SIDE.items():
         if side is not Side.RECEIVE:
             continue
-        schema = MESSAGE_SCHEMAS[message]
         enabled = _deliverable(message)
         payloads = _exactly_one_groups(message)
         if payloads:
             (names,) = payloads
             for name in names:
                 values = _CLIENT_TEXT if name == "text" else strategies.field_values(message, name)
-                specs.append(
-                    RuleSpec(
-                        f"client_{_CLIENT_VERBS[message]}_{name}",
-                        {name: values, "other_as_none": st.booleans()},
-                        _payload_body(message, name, [n for n in names if n != name]),  # type: ignore[arg-type]
-                        enabled,
-                    )
-                )
+                others = [n for n in names if n != name]
+                arguments = {name: values, "other_as_none": st.booleans()}
+                specs.append(RuleSpec(f"client_{_CLIENT_VERBS[message]}_{name}", arguments, _payload_body(message, others), enabled, everywhere=False))
             continue
-        arguments = {f.name: _client_values(message, f.name, f.nullable) for f in schema.fields}
-        specs.append(RuleSpec(f"client_{_CLIENT_VERBS[message]}", arguments, _fields_body(message), enabled))
+        arguments = {f.name: _client_values(message, f.name, f.nullable) for f in MESSAGE_SCHEMAS[message].fields}
+        specs.append(RuleSpec(f"client_{_CLIENT_VERBS[message]}", arguments, _fields_body(message), enabled, everywhere=False))
     return specs
 
 
@@ -174,7 +182,7 @@ def _deliverable(message: MessageType) -> Callable[[Harness], bool]:
     return lambda harness: harness.server.deliverable(message)
 
 
-def _payload_body(message: MessageType, name: str, others: list[str]) -> Callable[..., None]:
+def _payload_body(message: MessageType, others: list[str]) -> Callable[..., None]:
     def body(harness: Harness, other_as_none: bool, **payload: Any) -> None:
         # Both shapes servers use: the other key absent (uvicorn) or None (Hypercorn).
         harness.client({"type": message.value, **payload, **dict.fromkeys(others if other_as_none else ())})
@@ -195,8 +203,9 @@ def _signal_rules() -> list[RuleSpec]:
     if Signal.SEND_FAILED in signals:
         # The transport dies: at any point, taking the client with it, or
         # after the client's disconnect, as ASGI 2.4 lets a server do (J-09).
-        specs.append(RuleSpec("client_vanishes", {}, Harness.vanish, lambda h: h.server.deliverable(MessageType.DISCONNECT) and not h.server.failing))
-        specs.append(RuleSpec("server_send_fails", {}, Harness.fail_sends, lambda h: h.server.client_gone and not h.server.failing))
+        vanishes = RuleSpec("client_vanishes", {}, Harness.vanish, lambda h: h.server.deliverable(MessageType.DISCONNECT) and not h.server.failing)
+        fails = RuleSpec("server_send_fails", {}, Harness.fail_sends, lambda h: h.server.client_gone and not h.server.failing)
+        specs += [replace(vanishes, everywhere=False), replace(fails, everywhere=False)]
     return specs
 
 
@@ -204,10 +213,14 @@ def _misbehaving_rules() -> list[RuleSpec]:
     kinds = [m for m, s in MESSAGE_SIDE.items() if s is Side.RECEIVE]
     valid = st.one_of([strategies.messages(m) for m in kinds])
     invalid = st.one_of([strategies.invalid_messages(m) for m in kinds] + [strategies.unknown_messages(Side.RECEIVE)])
-    return [
-        RuleSpec("server_misbehaves", {"message": valid}, lambda h, message: h.misbehave(message, valid=True), None),
-        RuleSpec("server_misbehaves_invalid", {"message": invalid}, lambda h, message: h.misbehave(message, valid=False), None),
-    ]
+    return [RuleSpec("server_misbehaves", {"message": _maybe_bad(valid, invalid, 3)}, _misbehave_body)]
+
+
+def _misbehave_body(harness: Harness, message: Any) -> None:
+    if isinstance(message, Bad):
+        harness.misbehave(message.value, valid=False)
+    else:
+        harness.misbehave(message, valid=True)
 
 
 # -- the application's side ----------------------------------------------------------------------
@@ -219,27 +232,27 @@ def _raw_rules(invalid: bool) -> list[RuleSpec]:
         if side is not Side.SEND:
             continue
         drawn = strategies.messages(message, subprotocols=MACHINE_SUBPROTOCOLS)
-        specs.append(RuleSpec(f"app_raw_{_short(message)}", {"message": drawn}, _raw_body(message), None))
         if invalid:
-            bad = strategies.invalid_messages(message, subprotocols=MACHINE_SUBPROTOCOLS)
-            specs.append(RuleSpec(f"app_raw_{_short(message)}_invalid", {"message": bad}, _raw_invalid_body, None))
+            drawn = _maybe_bad(drawn, strategies.invalid_messages(message, subprotocols=MACHINE_SUBPROTOCOLS), 3)
+        specs.append(RuleSpec(f"app_raw_{_short(message)}", {"message": drawn}, _raw_body(message)))
     if invalid:
-        specs.append(RuleSpec("app_raw_unknown_type", {"message": strategies.unknown_messages(Side.SEND)}, _raw_invalid_body, None))
+        unknown = strategies.unknown_messages(Side.SEND).map(bad)
+        specs.append(RuleSpec("app_raw_unknown_type", {"message": unknown}, _raw_body(None)))
     return specs
 
 
-def _raw_body(message_type: MessageType) -> Callable[..., None]:
+def _raw_body(message_type: MessageType | None) -> Callable[..., None]:
     def body(harness: Harness, message: Any) -> None:
+        if isinstance(message, Bad):
+            harness.send(message.value, valid=False)
+            return
+        assert message_type is not None
         harness.send(message, valid=strategies.still_valid(message_type, message, harness.version, harness.subprotocols))
 
     return body
 
 
-def _raw_invalid_body(harness: Harness, message: Any) -> None:
-    harness.send(message, valid=False)
-
-
-def _helper_values(helper: _Helper, param: str, *, valid: bool) -> st.SearchStrategy[Any]:
+def _helper_values(helper: _Helper, param: str, *, invalid: bool) -> st.SearchStrategy[Any]:
     name = helper.params[param]
     schema = MESSAGE_SCHEMAS[helper.message]
     spec_field = next(f for f in schema.fields if f.name == name)
@@ -247,58 +260,47 @@ def _helper_values(helper: _Helper, param: str, *, valid: bool) -> st.SearchStra
     # text): None there means neither is set.
     others = set(helper.params.values()) - {name}
     alone = any(name in names and not others & set(names) for names in _exactly_one_groups(helper.message))
-    values = strategies.field_values(helper.message, name, valid=valid, subprotocols=MACHINE_SUBPROTOCOLS)
-    if valid:
-        return st.none() | values if spec_field.nullable and not alone else values
+    valid = strategies.field_values(helper.message, name, subprotocols=MACHINE_SUBPROTOCOLS)
+    if spec_field.nullable and not alone:
+        valid = st.none() | valid
+    if not invalid:
+        return valid
+    broken = strategies.field_values(helper.message, name, valid=False, subprotocols=MACHINE_SUBPROTOCOLS)
     # A value the method would turn into a valid one is no test of the invalid case.
     transform = helper.transforms.get(param)
     if transform is not None:
-        values = values.filter(lambda v: type(transform(v)) is type(v) and transform(v) == v)
+        broken = broken.filter(lambda v: type(transform(v)) is type(v) and transform(v) == v)
     domain = helper.domains.get(param)
     if domain is not None:
-        values = values.filter(domain)
-    return values | st.none() if alone else values
-
-
-def _exactly_one_groups(message: MessageType) -> list[tuple[str, ...]]:
-    return [c.param for c in MESSAGE_SCHEMAS[message].constraints if c.check is Check.EXACTLY_ONE]  # type: ignore[misc]
+        broken = broken.filter(domain)
+    if alone:
+        broken = broken | st.none()
+    return _maybe_bad(valid, broken, 4)
 
 
 def _helper_rules(invalid: bool) -> list[RuleSpec]:
     specs = []
     for helper in _SEND_HELPERS:
-        valid_args = {p: _helper_values(helper, p, valid=True) for p in helper.params}
-        extra = _helper_extras(helper)
+        arguments = {p: _helper_values(helper, p, invalid=invalid) for p in helper.params}
+        if helper.message is MessageType.RESPONSE_START:
+            # The denial response's body comes with the response, from its own schema.
+            arguments["body"] = strategies.field_values(MessageType.RESPONSE_BODY, "body")
         enabled = _no_pending if helper.method == "accept" else None  # accept may take websocket.connect first
-        specs.append(RuleSpec(f"app_{helper.method}", {**valid_args, **extra}, _helper_body(helper, None), enabled))
-        if not invalid:
-            continue
-        for param in helper.params:
-            bad = {**valid_args, param: _helper_values(helper, param, valid=False), **extra}
-            specs.append(RuleSpec(f"app_{helper.method}_bad_{param}", bad, _helper_body(helper, param), enabled))
-    specs.append(
-        RuleSpec("app_send_json", {"data": _JSON, "mode": st.sampled_from([*JSON_MODES, "xml"])}, lambda h, data, mode: h.send_json(data, mode), None)
-    )
+        specs.append(RuleSpec(f"app_{helper.method}", arguments, _helper_body(helper), enabled))
+    json_arguments = {"data": _JSON, "mode": st.sampled_from([*JSON_MODES, "xml"])}
+    specs.append(RuleSpec("app_send_json", json_arguments, lambda h, data, mode: h.send_json(data, mode)))
     return specs
 
 
-def _helper_extras(helper: _Helper) -> dict[str, st.SearchStrategy[Any]]:
-    # The denial response's body comes with the response, from its own schema.
-    if helper.message is MessageType.RESPONSE_START:
-        return {"body": strategies.field_values(MessageType.RESPONSE_BODY, "body")}
-    return {}
-
-
-def _helper_body(helper: _Helper, broken: str | None) -> Callable[..., None]:
+def _helper_body(helper: _Helper) -> Callable[..., None]:
     method = getattr(Harness, helper.method)
 
     def body(harness: Harness, **arguments: Any) -> None:
-        if broken is not None:
-            valid = False
-        else:
-            message = {"type": helper.message.value, **{helper.params[p]: arguments[p] for p in helper.params}}
-            valid = strategies.still_valid(helper.message, message, harness.version, harness.subprotocols)
-        method(harness, **arguments, valid=valid)
+        broken = any(isinstance(v, Bad) for v in arguments.values())
+        plain = {k: v.value if isinstance(v, Bad) else v for k, v in arguments.items()}
+        message = {"type": helper.message.value, **{helper.params[p]: plain[p] for p in helper.params}}
+        valid = not broken and strategies.still_valid(helper.message, message, harness.version, harness.subprotocols)
+        method(harness, **plain, valid=valid)
 
     return body
 
@@ -326,53 +328,97 @@ class _Base(RuleBasedStateMachine):
 
     factory: Factory
     coverage: Coverage | None
+    versions: tuple[SpecVersion, ...]
     #: How many rules have run in this class, over all examples (the benchmark reads it).
     steps = 0
 
     def __init__(self) -> None:
         super().__init__()
-        self.harness: Harness
+        #: One connection per spec version, driven in lockstep.
+        self.harnesses: list[Harness] = []
+        #: The pairs exercised by the connections of this example before the current ones.
+        self.pairs: set[Pair] = set()
+
+    def open(self, denial: bool, subprotocols: list[str], *, connected: bool) -> None:
+        """Open one connection per spec version, after closing the current ones.
+
+        With ``connected`` the server has queued ``websocket.connect`` before
+        starting the application, as servers do (AMB-07); otherwise the
+        client's ``client_connects()`` is a step of its own.
+        """
+        self.close()
+        cls = type(self)
+        scopes = [websocket_scope(v.value, subprotocols=subprotocols, denial=denial) for v in cls.versions]
+        self.harnesses = [Harness(cls.factory, scope, coverage=cls.coverage) for scope in scopes]
+        if connected:
+            for harness in self.harnesses:
+                harness.client({"type": MessageType.CONNECT.value})
+
+    def close(self) -> None:
+        """Abandon the calls still waiting, and keep the pairs the connections exercised."""
+        for harness in self.harnesses:
+            harness.close_pending()
+            self.pairs |= harness.pairs
 
     @invariant()
     def agrees_with_the_spec(self) -> None:
-        """The states, the messages forwarded and the messages taken are the spec's."""
-        harness = getattr(self, "harness", None)
-        if harness is not None:
+        """The states, the messages forwarded and the messages taken are the spec's, on every connection."""
+        for harness in self.harnesses:
             harness.check()
 
     def teardown(self) -> None:
-        """Abandon a call still waiting, and steer towards connections that exercise many pairs."""
-        harness = getattr(self, "harness", None)
-        if harness is not None:
-            harness.close_pending()
-            target(len(harness.pairs), label="(side, state, message type) pairs")
+        """End the example, steering towards examples that exercise many pairs."""
+        self.close()
+        target(len(self.pairs), label="(side, state, message type) pairs")
 
 
 def _method(spec: RuleSpec) -> Any:
-    body = spec.body
+    body, enabled = spec.body, spec.enabled
 
-    def step(self: _Base, **arguments: Any) -> None:
-        type(self).steps += 1
-        body(self.harness, **arguments)
+    if enabled is None:
+
+        def step(self: _Base, **arguments: Any) -> None:
+            type(self).steps += 1
+            for harness in self.harnesses:
+                body(harness, **arguments)
+
+    elif spec.everywhere:
+
+        def step(self: _Base, **arguments: Any) -> None:
+            type(self).steps += 1
+            for harness in self.harnesses:
+                body(harness, **arguments)
+
+        step = precondition(lambda self: all(enabled(h) for h in self.harnesses))(step)  # type: ignore[assignment]
+
+    else:
+
+        def step(self: _Base, **arguments: Any) -> None:
+            type(self).steps += 1
+            for harness in self.harnesses:
+                if enabled(harness):
+                    body(harness, **arguments)
+
+        step = precondition(lambda self: any(enabled(h) for h in self.harnesses))(step)  # type: ignore[assignment]
 
     step.__name__ = step.__qualname__ = spec.name
-    decorated = rule(**spec.arguments)(step)
-    if spec.enabled is not None:
-        enabled = spec.enabled
-        decorated = precondition(lambda self: enabled(self.harness))(decorated)
-    return decorated
+    return rule(**spec.arguments)(step)
 
 
-def _connection(versions: Sequence[SpecVersion], denial: Sequence[bool], subprotocols: Sequence[str]) -> Any:
-    def connection(self: _Base, spec_version: str, denial: bool, subprotocols: list[str]) -> None:
-        scope = websocket_scope(spec_version, subprotocols=subprotocols, denial=denial)
-        self.harness = Harness(type(self).factory, scope, coverage=type(self).coverage)
+def _connection(denial: Sequence[bool]) -> tuple[Any, Any]:
+    arguments = {
+        "denial": st.sampled_from(list(denial)),
+        "subprotocols": st.sampled_from([[], list(MACHINE_SUBPROTOCOLS)]),
+        "connected": st.booleans(),
+    }
 
-    return initialize(
-        spec_version=st.sampled_from([v.value for v in versions]),
-        denial=st.sampled_from(list(denial)),
-        subprotocols=st.sampled_from([[], list(subprotocols)]),
-    )(connection)
+    def connection(self: _Base, denial: bool, subprotocols: list[str], connected: bool) -> None:
+        self.open(denial, subprotocols, connected=connected)
+
+    def new_connection(self: _Base, denial: bool, subprotocols: list[str], connected: bool) -> None:
+        self.open(denial, subprotocols, connected=connected)
+
+    return initialize(**arguments)(connection), rule(**arguments)(new_connection)
 
 
 def websocket_machine(
@@ -416,11 +462,14 @@ def websocket_machine(
     if unknown:
         msg = f"no such rules: {sorted(unknown)}"
         raise ValueError(msg)
+    first, later = _connection([False, True] if denial is None else [denial])
     namespace: dict[str, Any] = {
         "factory": staticmethod(factory),
         "coverage": coverage,
+        "versions": tuple(chosen),
         "steps": 0,
-        "connection": _connection(chosen, [False, True] if denial is None else [denial], MACHINE_SUBPROTOCOLS),
+        "connection": first,
+        "new_connection": later,
         "__doc__": f"The spec's state machine for {getattr(factory, '__qualname__', factory)!s}.",
     }
     namespace.update({s.name: _method(s) for s in specs if s.name not in excluded})

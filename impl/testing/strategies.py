@@ -46,6 +46,8 @@ from ..spec import (
 )
 
 __all__ = [
+    "Bad",
+    "bad",
     "field_values",
     "invalid_messages",
     "invalid_scopes",
@@ -83,6 +85,34 @@ def _params(field: Field, check: Check) -> list[Any]:
 def _gated(field: Field, side: Side | None, version: SpecVersion) -> bool:
     # Only what the application sends is gated by version (AMB-06, WS-011).
     return side is Side.SEND and VERSION_RANK[field.since] > VERSION_RANK[version]
+
+
+class Bad:
+    """A value drawn to break a rule: the label travels with the value.
+
+    The generated state machine takes valid and invalid arguments from the
+    same rule; an invalid one arrives wrapped, and Hypothesis prints it as
+    ``bad(...)``, so a failing program says which argument was meant to be
+    refused. ``bad`` is importable, so the printed program runs as it is.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"bad({self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Bad) and other.value == self.value
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def bad(value: Any) -> Bad:
+    """Mark ``value`` as one that breaks a rule of the spec (see :class:`Bad`)."""
+    return Bad(value)
 
 
 # -- valid values --------------------------------------------------------------------------
