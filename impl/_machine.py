@@ -442,6 +442,8 @@ class ConnectionState:
             try:
                 step.check(message, self.context)
             except FieldViolation as problem:
+                if self.coverage is not None:  # the pair was exercised, and refused
+                    self.coverage.refused[step.pair] += 1
                 raise self.machine.invalid(node, side, message, problem) from None
 
     def _refused(self, side: Side, message: object) -> ProtocolViolation:
