@@ -100,7 +100,7 @@ def _python312() -> tuple[str | None, str]:
     python = target / "bin" / "python"
     if python.exists():
         return str(python), "cached"
-    candidates = sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.12*/bin/python"))) + ["python3.12"]
+    candidates = [*sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.12*/bin/python"))), "python3.12"]
     for candidate in candidates:
         try:
             subprocess.run([candidate, "-m", "venv", str(target)], check=True, capture_output=True, timeout=120)

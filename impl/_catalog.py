@@ -11,6 +11,7 @@ import functools
 from .spec import (
     AMBIGUITIES,
     CLAUSES,
+    ENDING_RULES,
     EXTENSION_NOT_ADVERTISED,
     EXTRA_KEYS_ALLOWED,
     JOINT_CONSTRAINTS,
@@ -58,6 +59,8 @@ def citations() -> dict[str, tuple[str, ...]]:
         cite(clauses, f"rejection {side.value} side: unknown message type")
     cite(EXTENSION_NOT_ADVERTISED, "rejection send side: denial message without the extension")
     cite(UNEXPECTED_DATA, "WebSocket.receive_text/receive_bytes/receive_json: the other kind of data")
+    for rule in ENDING_RULES.values():
+        cite(rule.clauses, f"app checker: {rule.name}")
     cite(VERSION_GATE_CLAUSES, "version gate on fields newer than the connection's spec version")
     cite(EXTRA_KEYS_ALLOWED, "schemas: unknown extra keys are accepted")
     for schema in MESSAGE_SCHEMAS.values():

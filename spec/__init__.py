@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from .ambiguities import AMBIGUITIES, Ambiguity
 from .clauses import CLAUSES, Clause, Level, Party
+from .endings import ENDING_RULES, EndingRule
 from .joint import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, JointConstraint, JointTransition
 from .messages import MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, MessageType, Signal
 from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNEXPECTED_DATA, UNKNOWN_TYPE, Rejection, ViolationKind
@@ -66,6 +67,7 @@ __all__ = [
     "AMBIGUITIES",
     "CLAUSES",
     "DEFAULT_VERSION",
+    "ENDING_RULES",
     "EXTENSION_NOT_ADVERTISED",
     "EXTRA_KEYS_ALLOWED",
     "JOINT_CONSTRAINTS",
@@ -90,6 +92,7 @@ __all__ = [
     "Check",
     "Clause",
     "Constraint",
+    "EndingRule",
     "Extension",
     "Field",
     "Guard",

@@ -220,8 +220,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.BOTH,
         "The scope lives as long as the socket: if the app ends the server should close the socket, and if the socket closes the app should end.",
         "asgiref specs/www.rst § Websocket Connection Scope",
-        unchecked="It ties task lifetime to socket lifetime, which no ASGI message records; "
-        "the close code and whether the app is cancelled are unspecified (AMB-18, AMB-19).",
     ),
     Clause(
         "WS-022",
@@ -846,8 +844,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.BOTH,
         "An app that raises or returns ends its connection (server MUST on an exception); a closed socket should end the app instance.",
         "derived: WS-012 and WS-021",
-        unchecked="Tearing the connection down after the app ends, and ending the app after the socket closes, "
-        "happen outside the message exchange (AMB-18, AMB-19).",
     ),
     Clause(
         "J-11",

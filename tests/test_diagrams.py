@@ -231,3 +231,12 @@ def test_the_readme_embeds_the_current_joint_diagram() -> None:
     embedded = re.search(r"```mermaid\n(.*?)```", readme, re.DOTALL)
     assert embedded is not None
     assert embedded.group(1) == diagram("joint", "mermaid")
+
+
+def test_the_module_entry_point_writes_into_the_named_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import importlib
+
+    monkeypatch.setattr(sys, "argv", ["asgiws.diagrams", str(tmp_path)])
+    monkeypatch.delitem(sys.modules, "asgiws.diagrams.__main__", raising=False)
+    importlib.import_module("asgiws.diagrams.__main__")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{stem}.{suffix}" for stem, _, _ in COMMITTED for suffix in SUFFIXES.values())

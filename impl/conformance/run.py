@@ -9,10 +9,9 @@ accepted, anything after the disconnect) is blocked for good, and that is a
 verdict reached at once. Only an application that stays busy runs into the
 timeout.
 
-Besides the messages, the way the application ends is judged: it must answer
-the handshake (WS-024), must not wait for a message after the disconnect
-(AMB-17: most servers never answer), and must end once the connection has
-(WS-021).
+Besides the messages, the way the application ends is judged, by the rules of
+``asgiws.spec.endings``: it must answer the handshake, must not wait for a
+message after the disconnect, and must end once the connection has.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from .._context import VERSION_RANK, parse_version
 from .._machine import ConnectionState
 from ..coverage import Coverage
 from ..exceptions import ProtocolViolation
-from ..spec import SEND_RAISES_SINCE, MessageType, Side, State
+from ..spec import ENDING_RULES, SEND_RAISES_SINCE, MessageType, Side, State
 from ..testing.server import AsyncioWaiter, FakeServer, websocket_scope
 from .client import Script
 
@@ -110,7 +109,7 @@ async def run_async(app: Any, script: Script, *, timeout: float, coverage: Cover
         server.deliver(pending.pop(0))
     # What happened, by the reference model's account: a message the judge
     # refused still reached the fake server, and the ending is judged on that.
-    view = server.view
+    view = server.view.states
     states = (view[0].name, view[1].name)
     run.findings += [_from_violation(v) for v in server.violations]
     if task.done():
@@ -120,16 +119,19 @@ async def run_async(app: Any, script: Script, *, timeout: float, coverage: Cover
             run.findings.append(_from_violation(error))
     else:
         if timed_out:
-            run.findings.append(Finding("WS-021", None, states, "the application was still running when the timeout expired"))
+            run.findings.append(_ending("outlives-connection", None, states))
         elif view[0] is State.DISCONNECTED:
-            run.findings.append(
-                Finding("AMB-17", MessageType.RECEIVE.value, states, "the application waits for a message after websocket.disconnect")
-            )
+            run.findings.append(_ending("waits-after-disconnect", MessageType.RECEIVE.value, states))
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     if view[1] is State.CONNECTING:
-        run.findings.append(Finding("WS-024", None, states, "the application ended without answering the handshake"))
+        run.findings.append(_ending("handshake-unanswered", None, states))
     return run
+
+
+def _ending(name: str, message_type: str | None, states: tuple[str, str]) -> Finding:
+    rule = ENDING_RULES[name]
+    return Finding(rule.clauses[0], message_type, states, rule.reason)
 
 
 def _from_violation(error: ProtocolViolation) -> Finding:

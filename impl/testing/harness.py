@@ -35,8 +35,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from .._context import context_from_scope
 from ..coverage import Coverage, Pair
-from ..spec import SEND_FAILED_CLOSE_CODE, MessageType, Side, Signal, State, ViolationKind
-from .oracle import States
+from ..spec import SEND_FAILED_CLOSE_CODE, MessageType, Side, ViolationKind
+from .oracle import ModelNode, States
 from .outcomes import Forwarded, Outcome, Raises, Returns
 from .server import FakeServer, drive
 
@@ -68,7 +68,7 @@ class _Expected(Exception):
         self.outcome = outcome
 
 
-class _TransportGone(_Expected):  # noqa: N818 - a signal inside a script, not an error
+class _TransportGone(_Expected):
     """The server's ``send()`` raised ``OSError`` for a message the spec let through."""
 
 
@@ -118,7 +118,7 @@ class Harness:
     Attributes:
         server: the fake server.
         websocket: the implementation under test.
-        states: the (receive, send) states the spec expects.
+        node: the reference model's node for the states the spec expects.
         pairs: the pairs exercised by this connection.
     """
 
@@ -129,15 +129,20 @@ class Harness:
         self.denial = context.denial
         self.subprotocols = context.subprotocols
         self.server = FakeServer(denial=context.denial)
-        self.oracle = self.server.oracle
         self.coverage = coverage
         self.pairs: set[Pair] = set()
         self.websocket = factory(scope, self.server.receive, self.server.send)
-        self.states: States = (State.CONNECTING, State.CONNECTING)
+        self.node: ModelNode = self.server.oracle.initial
         self.pending: _Call | None = None
         self._expected: list[Forwarded] = []
+        self._verified = 0  # how many forwarded messages check() has compared
         self._cursor = 0  # how many inbox messages the spec expects to have been taken
         self._disconnect: Mapping[str, Any] | None = None
+
+    @property
+    def states(self) -> States:
+        """The (receive, send) states the spec expects."""
+        return self.node.states
 
     # -- the client ----------------------------------------------------------------------------
 
@@ -238,16 +243,19 @@ class Harness:
     # -- the checks --------------------------------------------------------------------------------
 
     def check(self) -> None:
-        """The states, the messages forwarded and the messages taken are the spec's."""
-        actual = (self.websocket.client_state.name, self.websocket.application_state.name)
-        expected = (self.states[0].name, self.states[1].name)
-        if actual != expected:
+        """The states, the messages forwarded and the messages taken are the spec's; call it after every call."""
+        websocket = self.websocket
+        actual = (websocket.client_state.name, websocket.application_state.name)
+        if actual != self.node.names:
+            expected = self.node.names
             self._fail(f"the states are receive {actual[0]} / send {actual[1]}; the spec says receive {expected[0]} / send {expected[1]}")
-        outbox = self.server.outbox
-        if len(outbox) != len(self._expected) or not all(e.matches(a) for e, a in zip(self._expected, outbox, strict=False)):
-            sent = [a for a in outbox]
-            wanted = [e.message for e in self._expected]
-            self._fail(f"the server was sent {sent!r}; the spec says {wanted!r}")
+        outbox, expected_messages = self.server.outbox, self._expected
+        if len(outbox) != len(expected_messages):
+            self._fail(f"the server was sent {outbox[self._verified :]!r}; the spec says {[e.message for e in expected_messages[self._verified :]]!r}")
+        for index in range(self._verified, len(outbox)):
+            if not expected_messages[index].matches(outbox[index]):
+                self._fail(f"the server was sent {outbox[index]!r}; the spec says {expected_messages[index].message!r}")
+        self._verified = len(outbox)
         if self.server.taken != self._cursor:
             self._fail(f"the implementation took {self.server.taken} message(s) from the server; the spec says {self._cursor}")
 
@@ -267,7 +275,6 @@ class Harness:
     def _resume(self) -> None:
         pending, self.pending = self.pending, None
         if pending is None:
-            self.check()
             return
         try:
             self._continue(pending)
@@ -287,7 +294,6 @@ class Harness:
             outcome = None
         if not done and outcome is None:
             self.pending = call
-            self.check()
             return _Result(waiting=True)
         if not done:
             _abandon(call.coroutine)
@@ -298,7 +304,6 @@ class Harness:
             self._fail(f"{call.description} {got}; the spec says it waits for the client's next message")
         assert outcome is not None
         self._judge(call.description, outcome, value, error)
-        self.check()
         return _Result(waiting=False, outcome=outcome)
 
     def _judge(self, description: str, expected: Outcome, value: Any, error: BaseException | None) -> None:
@@ -316,24 +321,23 @@ class Harness:
             self._fail(f"{description} raised {type(error).__name__}: {error}; the spec says it {expected}, but {problem}")
 
     def _fail(self, text: str) -> None:
-        receive, send = self.states
+        receive, send = self.node.names
         where = f"spec {self.version.value}, {'with' if self.denial else 'without'} the denial extension, offered {list(self.subprotocols)}"
-        raise Divergence(f"{text} [{where}; the spec's states: receive {receive.name} / send {send.name}]")
+        raise Divergence(f"{text} [{where}; the spec's states: receive {receive} / send {send}]")
 
     # -- what the spec expects: the scripts --------------------------------------------------------
 
-    def _record(self, side: Side, kind: str | None, *, allowed: bool, states: States | None = None) -> None:
-        states = states or self.states
-        state = states[0] if side is _R else states[1]
+    def _record(self, side: Side, kind: str | None, *, allowed: bool, node: ModelNode | None = None) -> None:
+        node = node or self.node
         if kind is not None:
-            self.pairs.add(Pair(self.version.value, side.value, state.name, kind))
+            self.pairs.add(Pair(self.version.value, side.value, node.names[0 if side is _R else 1], kind))
         if self.coverage is not None:
-            self.coverage.record(self.version, side, states, kind, allowed=allowed)
+            self.coverage.record(self.version, side, node.states, kind, allowed=allowed)
 
     def _take(self) -> Generator[None, None, Any]:
         """The spec's ``receive()``: refuse at once if nothing can come, else wait for and judge the next message."""
         inbox = self.server.inbox
-        if not self.oracle.open(_R, self.states):
+        if not self.node.open(_R):
             if self._cursor < len(inbox):
                 self._record(_R, _type_of(inbox[self._cursor]), allowed=False)
             raise _Expected(Raises(RuntimeError))
@@ -342,25 +346,25 @@ class Harness:
         message, valid = inbox[self._cursor], self.server.valid[self._cursor]
         self._cursor += 1
         kind = _type_of(message)
-        target = self.oracle.step(_R, self.states, kind, message if isinstance(message, Mapping) else None)
+        target = self.node.step(_R, kind, message if isinstance(message, Mapping) else None)
         if target is None:
             self._record(_R, kind, allowed=False)
-            raise _Expected(Raises(RuntimeError, self.oracle.refusal(_R, self.states, kind)))
+            raise _Expected(Raises(RuntimeError, self.node.refusal(_R, kind)))
         if not valid:
             raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_R, kind, allowed=True)
-        self.states = target
-        if not self.oracle.open(_R, target):
+        self.node = target
+        if not target.open(_R):
             self._disconnect = message
         return message
 
     def _sent(self, message: Any, valid: bool, *, json_payload: bool = False) -> Outcome:
         """The spec's ``send()``: refuse by state, then by fields; else forward, and fail if the transport is gone."""
         kind = _type_of(message)
-        target = self.oracle.step(_S, self.states, kind, message if isinstance(message, Mapping) else None)
+        target = self.node.step(_S, kind, message if isinstance(message, Mapping) else None)
         if target is None:
             self._record(_S, kind, allowed=False)
-            refusal = self.oracle.refusal(_S, self.states, kind)
+            refusal = self.node.refusal(_S, kind)
             if refusal is ViolationKind.PEER_GONE:
                 assert self._disconnect is not None  # only a delivered disconnect ends the receive side
                 code, reason = self._disconnect["code"], self._disconnect.get("reason") or ""
@@ -369,10 +373,10 @@ class Harness:
         if not valid:
             raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_S, kind, allowed=True)
-        self.states = target
+        self.node = target
         self._expected.append(Forwarded(message, json_payload))
         if self.server.failing:
-            self.states = self.oracle.signal(self.states, Signal.SEND_FAILED)
+            self.node = target.send_failed()
             raise _TransportGone(Raises(WebSocketDisconnect, ViolationKind.PEER_GONE, code=SEND_FAILED_CLOSE_CODE, reason=""))
         return Returns(None)
 
@@ -382,15 +386,15 @@ class Harness:
 
     def _accept(self, subprotocol: str | None, headers: Any, valid: bool) -> Script:
         # accept() first takes websocket.connect when it is still due.
-        if self.oracle.step(_R, self.states, _CONNECT) is not None:
+        if self.node.step(_R, _CONNECT) is not None:
             yield from self._take()
         return self._sent({"type": _ACCEPT, "subprotocol": subprotocol, "headers": list(headers or ())}, valid)
 
     def _close(self, code: Any, reason: Any, valid: bool) -> Outcome:
         message = {"type": _CLOSE, "code": code, "reason": reason or ""}
-        if self.oracle.step(_S, self.states, _CLOSE) is None:
-            refusal = self.oracle.refusal(_S, self.states, _CLOSE)
-            if refusal is ViolationKind.PEER_GONE or not self.oracle.open(_S, self.states):
+        if self.node.step(_S, _CLOSE) is None:
+            refusal = self.node.refusal(_S, _CLOSE)
+            if refusal is ViolationKind.PEER_GONE or not self.node.open(_S):
                 # Closing what is already closed does nothing (differences.md: close() can be called twice).
                 self._record(_S, _CLOSE, allowed=False)
                 return Returns(None)
@@ -412,21 +416,21 @@ class Harness:
 
     def _data(self, key: str, decode: Callable[[Any], Any], *, iterating: bool = False) -> Script:
         """``receive_text()`` and its kin: wait only for data that can come, and say what the message was."""
-        judged = self.states
-        after_connect = self.oracle.step(_R, judged, _CONNECT)
+        judged = self.node
+        after_connect = judged.step(_R, _CONNECT)
         if after_connect is not None:
             # websocket.connect is still due: judge by where it leads, and
             # take it first when data can follow it (an accept sent raw).
-            if self.oracle.step(_R, after_connect, _DATA) is not None:
+            if after_connect.step(_R, _DATA) is not None:
                 yield from self._take()
-                judged = self.states
+                judged = self.node
             else:
                 judged = after_connect
-        if self.oracle.step(_R, judged, _DATA) is None:
-            self._record(_R, _DATA, allowed=False, states=judged)
-            raise _Expected(Raises(RuntimeError, self.oracle.refusal(_R, judged, _DATA)))
+        if judged.step(_R, _DATA) is None:
+            self._record(_R, _DATA, allowed=False, node=judged)
+            raise _Expected(Raises(RuntimeError, judged.refusal(_R, _DATA)))
         message = yield from self._take()
-        if not self.oracle.open(_R, self.states):
+        if not self.node.open(_R):
             # The disconnect: the helpers raise it, the iterators end.
             if iterating:
                 raise _Expected(Raises(StopAsyncIteration, None))

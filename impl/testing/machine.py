@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 from hypothesis import target
@@ -52,19 +52,22 @@ from ..spec import (
     Side,
     Signal,
     SpecVersion,
+    State,
 )
 from . import strategies
 from .harness import JSON_MODES, Factory, Harness
-from .strategies import Bad, bad
+from .oracle import ModelNode, oracle
 from .server import websocket_scope
+from .strategies import Bad, bad
 
-__all__ = ["DISCONNECT_CODES", "MACHINE_SUBPROTOCOLS", "RuleSpec", "rule_specs", "websocket_machine"]
+__all__ = ["DISCONNECT_CODES", "MACHINE_SUBPROTOCOLS", "RuleSpec", "Setup", "pair_paths", "rule_specs", "setups", "websocket_machine"]
 
 #: What the client offers when the drawn connection offers subprotocols.
 MACHINE_SUBPROTOCOLS = ("chat", "superchat")
 #: The close codes the client disconnects with: normal, going away, no code,
 #: abnormal, service restart, and one of the application range.
 DISCONNECT_CODES = (1000, 1001, 1005, 1006, 1012, 4000)
+Message = dict[str, Any]
 
 _CLIENT_VERBS = {MessageType.CONNECT: "connects", MessageType.RECEIVE: "sends", MessageType.DISCONNECT: "disconnects"}
 _REASONS = st.none() | st.sampled_from(["", "going away"])
@@ -102,24 +105,26 @@ class RuleSpec:
 
 @dataclass(frozen=True)
 class _Helper:
-    """A method of Starlette's API that sends one message type, and which field each parameter fills."""
+    """A method of Starlette's API that sends one message type, and which field each parameter fills.
+
+    ``typed`` names the parameters whose invalid values must still have the
+    field's type: the method would change a value of another type before it
+    reaches the message (``accept`` makes a list of its headers) or could not
+    build the message at all (a ``Response`` needs an int status).
+    """
 
     method: str
     message: MessageType
     params: dict[str, str]
-    #: What the method does to a parameter before it reaches the message.
-    transforms: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
-    #: The values a parameter must have for the method to build a message at all.
-    domains: dict[str, Callable[[Any], bool]] = field(default_factory=dict)
+    typed: frozenset[str] = frozenset()
 
 
 _SEND_HELPERS = (
-    _Helper("accept", MessageType.ACCEPT, {"subprotocol": "subprotocol", "headers": "headers"}, {"headers": lambda h: list(h or ())}),
-    _Helper("close", MessageType.CLOSE, {"code": "code", "reason": "reason"}, {"reason": lambda r: r or ""}),
+    _Helper("accept", MessageType.ACCEPT, {"subprotocol": "subprotocol", "headers": "headers"}, frozenset({"headers"})),
+    _Helper("close", MessageType.CLOSE, {"code": "code", "reason": "reason"}),
     _Helper("send_text", MessageType.SEND, {"data": "text"}),
     _Helper("send_bytes", MessageType.SEND, {"data": "bytes"}),
-    # Starlette's Response needs an int status to build its headers.
-    _Helper("send_denial_response", MessageType.RESPONSE_START, {"status": "status"}, domains={"status": lambda s: type(s) is int}),
+    _Helper("send_denial_response", MessageType.RESPONSE_START, {"status": "status"}, frozenset({"status"})),
 )
 
 # The receiving helpers, with the harness call each one is.
@@ -265,14 +270,8 @@ def _helper_values(helper: _Helper, param: str, *, invalid: bool) -> st.SearchSt
         valid = st.none() | valid
     if not invalid:
         return valid
-    broken = strategies.field_values(helper.message, name, valid=False, subprotocols=MACHINE_SUBPROTOCOLS)
-    # A value the method would turn into a valid one is no test of the invalid case.
-    transform = helper.transforms.get(param)
-    if transform is not None:
-        broken = broken.filter(lambda v: type(transform(v)) is type(v) and transform(v) == v)
-    domain = helper.domains.get(param)
-    if domain is not None:
-        broken = broken.filter(domain)
+    wrong_types = param not in helper.typed
+    broken = strategies.field_values(helper.message, name, valid=False, subprotocols=MACHINE_SUBPROTOCOLS, wrong_types=wrong_types)
     if alone:
         broken = broken | st.none()
     return _maybe_bad(valid, broken, 4)
@@ -339,20 +338,28 @@ class _Base(RuleBasedStateMachine):
         #: The pairs exercised by the connections of this example before the current ones.
         self.pairs: set[Pair] = set()
 
-    def open(self, denial: bool, subprotocols: list[str], *, connected: bool) -> None:
-        """Open one connection per spec version, after closing the current ones.
-
-        With ``connected`` the server has queued ``websocket.connect`` before
-        starting the application, as servers do (AMB-07); otherwise the
-        client's ``client_connects()`` is a step of its own.
-        """
+    def open(self, setup: Setup) -> None:
+        """Open one connection per spec version, after closing the current ones."""
         self.close()
         cls = type(self)
-        scopes = [websocket_scope(v.value, subprotocols=subprotocols, denial=denial) for v in cls.versions]
+        scopes = [websocket_scope(v.value, subprotocols=setup.subprotocols, denial=setup.denial) for v in cls.versions]
         self.harnesses = [Harness(cls.factory, scope, coverage=cls.coverage) for scope in scopes]
-        if connected:
-            for harness in self.harnesses:
+        for harness in self.harnesses:
+            if setup.connected:
                 harness.client({"type": MessageType.CONNECT.value})
+            for message in setup.path:
+                # Walk the connection to the end of the path, every step checked.
+                if _side(message) is Side.SEND:
+                    harness.send(message, valid=True)
+                else:
+                    if harness.server.queued:
+                        pass  # the connect queued up front comes first
+                    elif harness.server.deliverable(MessageType(message["type"])):
+                        harness.client(message)
+                    else:
+                        harness.misbehave(message)  # the path tries a message the protocol refuses
+                    harness.receive()
+                harness.check()
 
     def close(self) -> None:
         """Abandon the calls still waiting, and keep the pairs the connections exercised."""
@@ -405,20 +412,93 @@ def _method(spec: RuleSpec) -> Any:
     return rule(**spec.arguments)(step)
 
 
+def _representatives() -> list[Message]:
+    """One message per type, and per guard value where a guard picks the row (``more_body``)."""
+    guarded = {row.trigger: row.guard for rows in TRANSITIONS.values() for row in rows if row.guard is not None}
+    found = []
+    for message in MessageType:
+        guard = guarded.get(message)
+        if guard is None:
+            found.append(strategies.minimal_message(message))
+        else:
+            field_name = guard.value[0]
+            found += [strategies.minimal_message(message, **{field_name: truth}) for truth in (True, False)]
+    return found
+
+
+def pair_paths(denial: bool = True) -> list[tuple[Message, ...]]:
+    """For every (side, state, message type) pair the spec can reach, the shortest way to try it.
+
+    Each path is a sequence of messages the spec allows, from a new
+    connection, followed by one message of the pair's type in the pair's
+    state (allowed or refused). Read off the reference model by a
+    breadth-first walk, with one representative message per type (and per
+    guard value). A connection of the generated machine may start by walking
+    one of them, so that every pair is one step away instead of waiting for
+    a random walk to find the rare ones.
+    """
+    representatives = _representatives()
+    found: dict[tuple[Side, State, str], tuple[Message, ...]] = {}
+    seen = {oracle(denial).initial}
+    frontier: list[tuple[tuple[Message, ...], ModelNode]] = [((), oracle(denial).initial)]
+    while frontier:
+        following = []
+        for path, node in frontier:
+            for message in representatives:
+                side = _side(message)
+                found.setdefault((side, node.state(side), message["type"]), (*path, message))
+                target = node.step(side, message["type"], message)
+                if target is not None and target not in seen:
+                    seen.add(target)
+                    following.append(((*path, message), target))
+        frontier = following
+    return list(found.values())
+
+
+def _side(message: Message) -> Side:
+    return MESSAGE_SIDE[MessageType(message["type"])]
+
+
+class Setup(NamedTuple):
+    """How a connection of the generated machine starts.
+
+    Attributes:
+        denial: the scope advertises the Denial Response extension.
+        subprotocols: what the client offers.
+        connected: the server queued ``websocket.connect`` before starting
+            the application, as servers do (AMB-07); otherwise
+            ``client_connects()`` is a step of its own.
+        path: messages walked through first, each one checked (see
+            :func:`pair_paths`).
+    """
+
+    denial: bool
+    subprotocols: tuple[str, ...] = ()
+    connected: bool = False
+    path: tuple[Message, ...] = ()
+
+
+def setups(denial: Sequence[bool] = (False, True)) -> st.SearchStrategy[Setup]:
+    """How connections start: fresh a quarter of the time, else walked to one (side, state, message type) pair."""
+
+    def of(with_denial: bool) -> st.SearchStrategy[Setup]:
+        walks = st.sampled_from(pair_paths(with_denial))
+        path = st.integers(0, 3).flatmap(lambda n: st.just(()) if n == 0 else walks)
+        return st.builds(Setup, st.just(with_denial), st.sampled_from([(), MACHINE_SUBPROTOCOLS]), st.booleans(), path)
+
+    return st.sampled_from(list(denial)).flatmap(of)
+
+
 def _connection(denial: Sequence[bool]) -> tuple[Any, Any]:
-    arguments = {
-        "denial": st.sampled_from(list(denial)),
-        "subprotocols": st.sampled_from([[], list(MACHINE_SUBPROTOCOLS)]),
-        "connected": st.booleans(),
-    }
+    drawn = setups(denial)
 
-    def connection(self: _Base, denial: bool, subprotocols: list[str], connected: bool) -> None:
-        self.open(denial, subprotocols, connected=connected)
+    def connection(self: _Base, setup: Setup) -> None:
+        self.open(setup)
 
-    def new_connection(self: _Base, denial: bool, subprotocols: list[str], connected: bool) -> None:
-        self.open(denial, subprotocols, connected=connected)
+    def new_connection(self: _Base, setup: Setup) -> None:
+        self.open(setup)
 
-    return initialize(**arguments)(connection), rule(**arguments)(new_connection)
+    return initialize(setup=drawn)(connection), rule(setup=drawn)(new_connection)
 
 
 def websocket_machine(

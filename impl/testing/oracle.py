@@ -1,16 +1,17 @@
-"""The reference model as a pure function: what the spec says each message does.
+"""The reference model as a graph: what the spec says each message does.
 
 The generated tests ask the ``transitions`` reference model
 (:class:`asgiws.model.ReferenceModel`) what a message does in a pair of states,
 never the compiled interpreter, which is what they test when the
 implementation is ``asgiws.WebSocket``. The model's answer depends only on the
 states, the message type and the fields its guards read, so each question is
-asked once and remembered: a transitions trigger costs microseconds, a dict
-lookup nanoseconds, and a fuzzing run asks the same few hundred questions
-again and again.
+asked once and its answer kept in a :class:`ModelNode`, one per pair of
+states, found again by following the answers. A transitions trigger costs
+microseconds and a fuzzing run asks the same few hundred questions again and
+again; following a kept answer is a dict lookup.
 
 Why a message is refused is not the model's business (it only says whether a
-transition was taken); :meth:`Oracle.refusal` reads the kind from the same
+transition was taken); :meth:`ModelNode.refusal` reads the kind from the same
 tables the model was built from, in the order ``joint.py`` documents: a joint
 constraint refuses only a message the side's own table allows, and every
 other refused pair has its row in ``REJECTIONS``.
@@ -36,18 +37,78 @@ from ..spec import (
     ViolationKind,
 )
 
-__all__ = ["Oracle", "States", "oracle"]
+__all__ = ["ModelNode", "Oracle", "States", "oracle"]
 
 States = tuple[State, State]
 
-#: The fields the model's guards read; the only part of a message, besides its
-#: type, that can change where it leads.
-_GUARD_FIELDS = tuple(sorted({guard.value[0] for guard in Guard}))
+#: The one field the model's guards read; besides the type, the only part of
+#: a message that can change where it leads.
+(_GUARD_FIELD,) = {guard.value[0] for guard in Guard}
 _TYPES: dict[str, MessageType] = {m.value: m for m in MessageType}
+_UNANSWERED: Any = object()
+
+
+class ModelNode:
+    """One pair of (receive, send) states, with the model's answers found so far.
+
+    Attributes:
+        states: the (receive, send) states.
+        names: their names, as Starlette's ``WebSocketState`` spells them.
+    """
+
+    __slots__ = ("_answers", "_failed", "_open", "_oracle", "_refusals", "names", "states")
+
+    def __init__(self, oracle: Oracle, states: States) -> None:
+        self._oracle = oracle
+        self.states = states
+        self.names = (states[0].name, states[1].name)
+        self._answers: tuple[dict[tuple[object, bool], ModelNode | None], dict[tuple[object, bool], ModelNode | None]] = ({}, {})
+        self._refusals: dict[tuple[Side, object], ViolationKind] = {}
+        self._open: dict[Side, bool] = {}
+        self._failed: ModelNode | None = None
+
+    def __repr__(self) -> str:
+        return f"<ModelNode receive={self.names[0]} send={self.names[1]}>"
+
+    def state(self, side: Side) -> State:
+        """The state of one side."""
+        return self.states[0] if side is Side.RECEIVE else self.states[1]
+
+    def step(self, side: Side, message_type: object, message: Mapping[str, Any] | None = None) -> ModelNode | None:
+        """Where a message of this type leads, or None when the spec refuses it here.
+
+        Only the type and the guarded field (``more_body``) are read: the
+        fields themselves are judged elsewhere.
+        """
+        key = (message_type, bool(message.get(_GUARD_FIELD, False)) if message else False)
+        answers = self._answers[side is Side.SEND]
+        found = answers.get(key, _UNANSWERED)
+        if found is _UNANSWERED:
+            found = answers[key] = self._oracle.ask(side, self.states, message_type, {_GUARD_FIELD: key[1]})
+        return found  # type: ignore[no-any-return]
+
+    def send_failed(self) -> ModelNode:
+        """Where the server's ``send()`` raising ``OSError`` leads (ASGI 2.4)."""
+        if self._failed is None:
+            self._failed = self._oracle.signal(self.states, Signal.SEND_FAILED)
+        return self._failed
+
+    def open(self, side: Side) -> bool:
+        """Whether ``side`` can still take any message at all."""
+        if side not in self._open:
+            self._open[side] = any(self.step(side, m.value) is not None for m, s in MESSAGE_SIDE.items() if s is side)
+        return self._open[side]
+
+    def refusal(self, side: Side, message_type: object) -> ViolationKind:
+        """Why the spec refuses a message of this type here (ask only about a refused one)."""
+        key = (side, message_type)
+        if key not in self._refusals:
+            self._refusals[key] = self._oracle.why(side, self.states, message_type)
+        return self._refusals[key]
 
 
 class Oracle:
-    """The reference model's verdicts for one connection kind, remembered.
+    """The reference model of one connection kind, asked through :class:`ModelNode` graphs.
 
     Args:
         denial: whether the server advertised the Denial Response extension.
@@ -56,67 +117,42 @@ class Oracle:
     def __init__(self, *, denial: bool) -> None:
         self.denial = denial
         self._model = ReferenceModel(denial=denial)
-        self._steps: dict[tuple[Any, ...], States | None] = {}
-        self._refusals: dict[tuple[Side, States, object], ViolationKind] = {}
-        self._open: dict[tuple[Side, States], bool] = {}
+        self._nodes: dict[States, ModelNode] = {}
+        self.initial = self.node((State.CONNECTING, State.CONNECTING))
 
-    def step(self, side: Side, states: States, message_type: object, message: Mapping[str, Any] | None = None) -> States | None:
-        """The states after ``side`` takes a message of this type, or None when the spec refuses it.
+    def node(self, states: States) -> ModelNode:
+        """The node of a pair of states."""
+        if states not in self._nodes:
+            self._nodes[states] = ModelNode(self, states)
+        return self._nodes[states]
 
-        Only the type and the guarded fields (``more_body``) are read: the
-        fields themselves are judged elsewhere.
-        """
-        message = message or {}
-        guards = tuple(bool(message.get(field, False)) for field in _GUARD_FIELDS)
-        key = (side, states, message_type, guards)
-        try:
-            return self._steps[key]
-        except KeyError:
-            pass
+    def ask(self, side: Side, states: States, message_type: object, message: Mapping[str, Any]) -> ModelNode | None:
+        """Fire the message on the model, put back in ``states``; None when no transition is taken."""
         known = _TYPES.get(message_type) if isinstance(message_type, str) else None
-        target = None
-        if known is not None and MESSAGE_SIDE[known] is side:
-            self._model.set_states(states)
-            if self._model.fire(side, known.value, {field: value for field, value in zip(_GUARD_FIELDS, guards, strict=True)}):
-                target = self._model.states
-        self._steps[key] = target
-        return target
+        if known is None or MESSAGE_SIDE[known] is not side:
+            return None
+        self._model.set_states(states)
+        return self.node(self._model.states) if self._model.fire(side, known.value, message) else None
 
-    def signal(self, states: States, signal: Signal) -> States:
-        """The states after a transport signal (the server's ``send()`` raised ``OSError``)."""
-        key = (Side.SEND, states, signal, ())
-        if key not in self._steps:
-            self._model.set_states(states)
-            self._steps[key] = self._model.states if self._model.fire(Side.SEND, signal.value) else states
-        target = self._steps[key]
-        assert target is not None
-        return target
+    def signal(self, states: States, signal: Signal) -> ModelNode:
+        """The node after a transport signal; the same node when the signal moves nothing."""
+        self._model.set_states(states)
+        self._model.fire(Side.SEND, signal.value)
+        return self.node(self._model.states)
 
-    def open(self, side: Side, states: States) -> bool:
-        """Whether ``side`` can still take any message at all in these states."""
-        key = (side, states)
-        if key not in self._open:
-            self._open[key] = any(self.step(side, states, m.value) is not None for m, s in MESSAGE_SIDE.items() if s is side)
-        return self._open[key]
-
-    def refusal(self, side: Side, states: States, message_type: object) -> ViolationKind:
-        """Why the spec refuses a message of this type in these states (call it only for a refused one)."""
-        key = (side, states, message_type)
-        if key not in self._refusals:
-            self._refusals[key] = self._why(side, states, message_type)
-        return self._refusals[key]
-
-    def _why(self, side: Side, states: States, message_type: object) -> ViolationKind:
+    def why(self, side: Side, states: States, message_type: object) -> ViolationKind:
+        """Why the tables refuse this message in these states."""
         known = _TYPES.get(message_type) if isinstance(message_type, str) else None
         if known is None or MESSAGE_SIDE[known] is not side:
             return ViolationKind.INVALID_MESSAGE  # not a message of this side at all
         if MESSAGE_SCHEMAS[known].extension is not None and not self.denial:
             return ViolationKind.INVALID_MESSAGE  # the extension was not advertised
         own, other = (states[0], states[1]) if side is Side.RECEIVE else (states[1], states[0])
-        machine = self._model.machines[side]
-        if known.value in machine.get_triggers(own.name):
+        if known.value in self._model.machines[side].get_triggers(own.name):
             # The side's own table has a row: a joint constraint refused it.
-            return next(c.kind for c in JOINT_CONSTRAINTS if c.side is side and (not c.messages or known in c.messages) and other in c.other_states)
+            return next(
+                c.kind for c in JOINT_CONSTRAINTS if c.side is side and (not c.messages or known in c.messages) and other in c.other_states
+            )
         return next(r.kind for r in REJECTIONS if r.side is side and r.state is own and r.message is known)
 
 

@@ -26,8 +26,8 @@ from typing import Any
 
 from .._machine import ConnectionState
 from ..exceptions import ProtocolViolation
-from ..spec import LATEST_VERSION, Extension, MessageType, Side, Signal, State
-from .oracle import States, oracle
+from ..spec import LATEST_VERSION, Extension, MessageType, Side
+from .oracle import ModelNode, oracle
 
 __all__ = ["SUSPENDED", "AsyncioWaiter", "FakeServer", "SuspendingWaiter", "Waiter", "drive", "websocket_scope"]
 
@@ -142,8 +142,8 @@ class FakeServer:
         outbox: every message the application passed to ``send()``.
         failed: for each outbox entry, whether ``send()`` raised ``OSError``.
         failing: whether ``send()`` raises ``OSError`` (the transport is gone).
-        view: the (receive, send) states as the server sees them: what it
-            delivered and what it was sent, per the reference model.
+        view: the reference model's node for what the server has delivered
+            and been sent: the connection as the server sees it.
         violations: what the judge refused.
     """
 
@@ -157,23 +157,23 @@ class FakeServer:
         self.outbox: list[Any] = []
         self.failed: list[bool] = []
         self.failing = False
-        self.view: States = (State.CONNECTING, State.CONNECTING)
+        self.view: ModelNode = self.oracle.initial
         self.violations: list[ProtocolViolation] = []
 
     # -- what the client does ---------------------------------------------------------------
 
     def deliverable(self, message_type: MessageType) -> bool:
         """Whether a conformant server may deliver a message of this type now."""
-        return self.oracle.step(Side.RECEIVE, self.view, message_type.value) is not None
+        return self.view.step(Side.RECEIVE, message_type.value) is not None
 
     @property
     def client_gone(self) -> bool:
         """Whether the server has delivered the disconnect: nothing more can be delivered."""
-        return not self.oracle.open(Side.RECEIVE, self.view)
+        return not self.view.open(Side.RECEIVE)
 
     def deliver(self, message: Message) -> None:
         """Queue a message the client's behaviour produced; it must be :meth:`deliverable`."""
-        target = self.oracle.step(Side.RECEIVE, self.view, message["type"], message)
+        target = self.view.step(Side.RECEIVE, message["type"], message)
         assert target is not None, f"a conformant server cannot deliver {message['type']!r} now"
         self.view = target
         self._queue(message, valid=True)
@@ -214,12 +214,12 @@ class FakeServer:
         self.failed.append(self.failing)
         if self.judge is not None:
             self._judged(self.judge.send, message)
-        kind = message.get("type") if isinstance(message, Mapping) else None
-        target = self.oracle.step(Side.SEND, self.view, kind, message)
-        if target is not None:
-            self.view = target
+        if isinstance(message, Mapping):
+            target = self.view.step(Side.SEND, message.get("type"), message)
+            if target is not None:
+                self.view = target
         if self.failing:
-            self.view = self.oracle.signal(self.view, Signal.SEND_FAILED)
+            self.view = self.view.send_failed()
             if self.judge is not None:
                 self.judge.send_failed()
             msg = "the client has gone"

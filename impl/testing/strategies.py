@@ -261,10 +261,12 @@ _BAD_HEADERS = {
 }
 
 
-def _invalid(field: Field, side: Side | None, version: SpecVersion, subprotocols: Sequence[str]) -> list[Strategy]:
-    """One strategy per way of breaking the field while keeping it present."""
-    wrong = _WRONG_TYPES[field.kind]
-    found = [wrong if field.nullable else wrong | st.none()]
+def _invalid(field: Field, side: Side | None, version: SpecVersion, subprotocols: Sequence[str], *, wrong_types: bool = True) -> list[Strategy]:
+    """One strategy per way of breaking the field while keeping it present (``wrong_types``: also of another type)."""
+    found = []
+    if wrong_types:
+        wrong = _WRONG_TYPES[field.kind]
+        found.append(wrong if field.nullable else wrong | st.none())
     if _gated(field, side, version):
         newer = _valid(field, LATEST_VERSION, subprotocols or ("chat",))
         assert newer is not None
@@ -470,17 +472,20 @@ def field_values(
     valid: bool = True,
     version: SpecVersion | str = LATEST_VERSION,
     subprotocols: Sequence[str] = (),
+    wrong_types: bool = True,
 ) -> Strategy:
     """Values for one field of a message: valid ones, or ones that break one of its rules.
 
     ``None`` and absence are not drawn as valid values; whether they are
-    allowed is the field's ``nullable`` and ``required`` in the schema.
+    allowed is the field's ``nullable`` and ``required`` in the schema. With
+    ``wrong_types=False`` the invalid values all have the field's type and
+    break one of its constraints instead.
     """
     builder, _, _ = _message_plans(message_type, version, subprotocols, None)
     if valid:
         values = builder.values(field)
         return st.nothing() if values is None else values
-    return st.one_of(_invalid(builder.fields[field], builder.side, builder.version, builder.subprotocols))
+    return st.one_of(_invalid(builder.fields[field], builder.side, builder.version, builder.subprotocols, wrong_types=wrong_types))
 
 
 def minimal_message(message_type: MessageType | str, **fields: Any) -> Message:

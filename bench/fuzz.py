@@ -1,0 +1,125 @@
+"""What the generated state machine costs, and how fast it covers the spec.
+
+Two measurements, side by side in one run:
+
+* **Steps per second.** The generated machine (``asgiws.testing.websocket_machine``
+  against ``asgiws.WebSocket``) and a machine with the same rules, the same
+  argument strategies and the same setup, whose rules do nothing. The empty
+  one is Hypothesis's ceiling: drawing a rule and its arguments is what a
+  step costs before anything is tested. Rounds alternate which machine goes
+  first; the ratio generated/empty is taken within each round and the median
+  reported.
+* **Time to full pair coverage.** From the start of a run of the generated
+  machine to the moment its coverage record holds every (spec version, side,
+  state, message type) pair, checked at the end of each example. Median over
+  rounds.
+
+Run: ``python bench/fuzz.py [--rounds N] [--quick]``. The last line is
+``steps_ratio=R coverage_s=T pairs=H/N``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from typing import Any
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+
+import asgiws
+from asgiws.coverage import Coverage, all_pairs
+from asgiws.testing import websocket_machine
+from asgiws.testing.machine import rule_specs, setups
+
+Machine = type[RuleBasedStateMachine]
+
+
+class _Empty(RuleBasedStateMachine):
+    steps = 0
+
+    @initialize(setup=setups())
+    def connection(self, setup: Any) -> None:
+        """Draw the setup and do nothing with it."""
+
+
+def empty_machine() -> Machine:
+    """The generated machine's rules and strategies, with empty bodies and no preconditions."""
+
+    def make(name: str, arguments: dict[str, st.SearchStrategy[Any]]) -> Any:
+        def step(self: _Empty, **drawn: Any) -> None:
+            type(self).steps += 1
+
+        step.__name__ = step.__qualname__ = name
+        return rule(**arguments)(step)
+
+    namespace = {spec.name: make(spec.name, spec.arguments) for spec in rule_specs()}
+    namespace["new_connection"] = make("new_connection", {"setup": setups()})
+    return type("EmptyMachine", (_Empty,), {"steps": 0, **namespace})
+
+
+def _settings(examples: int) -> settings:
+    return settings(max_examples=examples, database=None, derandomize=True, deadline=None, stateful_step_count=50)
+
+
+def steps_per_second(machine: Machine, examples: int) -> float:
+    """Run ``examples`` examples and return the rules run per second."""
+    before = machine.steps  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    run_state_machine_as_test(machine, settings=_settings(examples))
+    elapsed = time.perf_counter() - start
+    return float(machine.steps - before) / elapsed  # type: ignore[attr-defined]
+
+
+def time_to_coverage(examples: int) -> tuple[float, int]:
+    """Seconds from the start until every pair is covered (inf if never), and the pairs covered."""
+    coverage = Coverage()
+    generated = websocket_machine(asgiws.WebSocket, coverage=coverage, name="CoverageRun")
+    start = time.perf_counter()
+    reached: list[float] = []
+
+    class Timed(generated):  # type: ignore[valid-type, misc]
+        def teardown(self) -> None:
+            super().teardown()
+            if not reached and not coverage.missed():
+                reached.append(time.perf_counter() - start)
+
+    run_state_machine_as_test(Timed, settings=_settings(examples))
+    return (reached[0] if reached else float("inf")), len(coverage.hit())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure and print the table, then the contract line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of each measurement (median reported)")
+    parser.add_argument("--quick", action="store_true", help="a short run: fewer examples and rounds")
+    options = parser.parse_args(argv)
+    rounds = 1 if options.quick else options.rounds
+    speed_examples, coverage_examples = (20, 60) if options.quick else (100, 300)
+
+    generated = websocket_machine(asgiws.WebSocket)
+    empty = empty_machine()
+    ratios, generated_rates, empty_rates = [], [], []
+    for round_number in range(rounds):
+        order = [(generated, generated_rates), (empty, empty_rates)]
+        if round_number % 2:
+            order.reverse()
+        for machine, rates in order:
+            rates.append(steps_per_second(machine, speed_examples))
+        ratios.append(generated_rates[-1] / empty_rates[-1])
+    timings = [time_to_coverage(coverage_examples) for _ in range(rounds)]
+    coverage_s = statistics.median(t for t, _ in timings)
+    hit = min(h for _, h in timings)
+    total = len(all_pairs())
+
+    print(f"{'machine':<28}{'steps/s (median)':>18}")
+    print(f"{'generated (asgiws.WebSocket)':<28}{statistics.median(generated_rates):>18.0f}")
+    print(f"{'empty rules (ceiling)':<28}{statistics.median(empty_rates):>18.0f}")
+    print(f"{'time to full pair coverage':<28}{coverage_s:>17.2f}s")
+    print(f"steps_ratio={statistics.median(ratios):.3f} coverage_s={coverage_s:.3f} pairs={hit}/{total}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""How an application may not end: rules about the end of a connection, not a message.
+
+The message tables say what may be sent; these say what an application must
+have done by the time it returns, or must not be doing when it blocks. The app
+checker decides which situation a run ended in; the rule, its clauses and its
+wording are here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ENDING_RULES", "EndingRule"]
+
+
+@dataclass(frozen=True, slots=True)
+class EndingRule:
+    """A way for an application to end badly."""
+
+    name: str
+    clauses: tuple[str, ...]
+    reason: str
+
+
+#: Keyed by name: the situations the app checker recognises.
+ENDING_RULES: dict[str, EndingRule] = {
+    rule.name: rule
+    for rule in (
+        EndingRule(
+            "handshake-unanswered",
+            ("WS-024", "AMB-18"),
+            "the application ended without answering the handshake with accept, close or a denial response",
+        ),
+        EndingRule(
+            "waits-after-disconnect",
+            ("AMB-17",),
+            "the application waits for a message after websocket.disconnect, which most servers never answer",
+        ),
+        EndingRule(
+            "outlives-connection",
+            ("WS-021", "J-10"),
+            "the application was still running when the timeout expired after its client had gone",
+        ),
+    )
+}
