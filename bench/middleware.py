@@ -11,7 +11,7 @@ Three measurements, side by side in one run:
 Every measurement runs in a fresh worker process, interleaved round by round;
 each overhead is taken against a bare run in the same interpreter, and the
 figures are medians over rounds. The app is an echo over an in-memory
-transport, so what is measured is the middleware.
+transport (``examples/apps/echo.py``), so what is measured is the middleware.
 
 Run: ``python bench/middleware.py [--rounds N] [--quick]``. The last line is
 ``overhead_us=O asgion_us=A ratio=R examples_per_s=E``.
@@ -36,19 +36,6 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "asgiws
 # -- the worker: one measurement in a fresh interpreter ------------------------------------
 
 
-def _echo_app() -> Any:
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        await receive()
-        await send({"type": "websocket.accept"})
-        while True:
-            message = await receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            await send({"type": "websocket.send", "text": message["text"]})
-
-    return app
-
-
 def _wrap(kind: str, app: Any) -> Any:
     if kind == "asgiws":
         import asgiws
@@ -66,7 +53,9 @@ def worker(kind: str, echoes: int, repeat: int) -> float:
     import asyncio
     import gc
 
-    app = _wrap(kind, _echo_app())
+    from examples.apps.echo import app as echo  # importable under any interpreter: it needs nothing
+
+    app = _wrap(kind, echo)
     scope = {"type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.4"}, "path": "/ws", "headers": [], "query_string": b""}
     conversation = (
         [{"type": "websocket.connect"}] + [{"type": "websocket.receive", "text": "hello"}] * echoes + [{"type": "websocket.disconnect", "code": 1000}]

@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import Response
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .._context import context_from_scope
 from ..coverage import Coverage, Pair
-from ..spec import SEND_FAILED_CLOSE_CODE, MessageType, Side, ViolationKind
+from ..spec import SEND_FAILED_CLOSE_CODE, MessageType, Side, State, ViolationKind
 from .oracle import ModelNode, States
 from .outcomes import Forwarded, Outcome, Raises, Returns
 from .server import FakeServer, drive
@@ -54,6 +54,7 @@ _R, _S = Side.RECEIVE, Side.SEND
 _CONNECT, _DATA, _DISCONNECT = MessageType.CONNECT.value, MessageType.RECEIVE.value, MessageType.DISCONNECT.value
 _ACCEPT, _SEND, _CLOSE = MessageType.ACCEPT.value, MessageType.SEND.value, MessageType.CLOSE.value
 _START, _BODY = MessageType.RESPONSE_START.value, MessageType.RESPONSE_BODY.value
+_STARLETTE: dict[State, WebSocketState] = {state: WebSocketState[state.name] for state in State}
 
 
 class Divergence(AssertionError):
@@ -64,7 +65,7 @@ class _Expected(Exception):
     """A script's way of saying "the spec says this call raises"."""
 
     def __init__(self, outcome: Raises) -> None:
-        super().__init__(str(outcome))
+        super().__init__()
         self.outcome = outcome
 
 
@@ -76,15 +77,36 @@ class _Abandoned(BaseException):
     """Thrown into a call left waiting when the test ends; a BaseException so that no ``except Exception`` keeps it."""
 
 
-@dataclass
 class _Call:
     """A call in flight: the implementation's coroutine and the script predicting it."""
 
-    description: str
-    coroutine: Coroutine[Any, Any, Any]
-    script: Script
-    #: Run once the call has finished (closing an iterator, for one).
-    after: Callable[[], None] | None = None
+    __slots__ = ("after", "arguments", "coroutine", "item", "name", "script")
+
+    def __init__(
+        self,
+        name: str,
+        arguments: tuple[Any, ...] | dict[str, Any],
+        coroutine: Coroutine[Any, Any, Any],
+        script: Script | Callable[[], Outcome],
+        item: int | None = None,
+    ) -> None:
+        self.name = name
+        self.arguments = arguments
+        self.coroutine = coroutine
+        # A generator for a call that may wait for the client; a function for one that never does.
+        self.script = script
+        self.item = item
+        #: Run once the call has finished (closing an iterator, for one).
+        self.after: Callable[[], None] | None = None
+
+    def __str__(self) -> str:
+        # Built only for a failure report: formatting every call would cost more than running it.
+        if isinstance(self.arguments, dict):
+            shown = ", ".join(f"{k}={v!r}" for k, v in self.arguments.items())
+        else:
+            shown = ", ".join(repr(v) for v in self.arguments)
+        text = f"{self.name}({shown})"
+        return text if self.item is None else f"{text} (item {self.item})"
 
 
 @dataclass
@@ -96,14 +118,8 @@ class _Result:
 
 
 def _type_of(message: Any) -> str | None:
-    kind = message.get("type") if isinstance(message, Mapping) else None
-    return kind if isinstance(kind, str) else None
-
-
-def _at_once(compute: Callable[[], Outcome]) -> Script:
-    # A script for a call that never waits for the client.
-    yield from ()
-    return compute()
+    kind = message.get("type") if type(message) is dict or isinstance(message, Mapping) else None
+    return kind if type(kind) is str else None
 
 
 class Harness:
@@ -119,18 +135,21 @@ class Harness:
         server: the fake server.
         websocket: the implementation under test.
         node: the reference model's node for the states the spec expects.
-        pairs: the pairs exercised by this connection.
+        exercised: the pairs exercised by this connection, as tuples of strings
+            (:attr:`pairs` as ``Pair`` objects).
     """
 
     def __init__(self, factory: Factory, scope: dict[str, Any], *, coverage: Coverage | None = None) -> None:
         context = context_from_scope(scope)
         self.scope = scope
         self.version = context.version
+        self._version = context.version.value
         self.denial = context.denial
         self.subprotocols = context.subprotocols
         self.server = FakeServer(denial=context.denial)
         self.coverage = coverage
-        self.pairs: set[Pair] = set()
+        #: The pairs exercised here, as (version, side, state, message type) strings.
+        self.exercised: set[tuple[str, str, str, str]] = set()
         self.websocket = factory(scope, self.server.receive, self.server.send)
         self.node: ModelNode = self.server.oracle.initial
         self.pending: _Call | None = None
@@ -138,6 +157,11 @@ class Harness:
         self._verified = 0  # how many forwarded messages check() has compared
         self._cursor = 0  # how many inbox messages the spec expects to have been taken
         self._disconnect: Mapping[str, Any] | None = None
+
+    @property
+    def pairs(self) -> set[Pair]:
+        """The (version, side, state, message type) pairs exercised on this connection."""
+        return {Pair(*key) for key in self.exercised}
 
     @property
     def states(self) -> States:
@@ -169,55 +193,53 @@ class Harness:
 
     def send(self, message: Any, *, valid: bool) -> None:
         """``await websocket.send(message)``; ``valid`` is the message's label."""
-        self._call(f"send({message!r})", self.websocket.send(message), _at_once(lambda: self._sent(message, valid)))
+        self._call("send", (message,), self.websocket.send(message), lambda: self._sent(message, valid))
 
     def receive(self) -> None:
         """``await websocket.receive()``."""
-        self._call("receive()", self.websocket.receive(), self._receive())
+        self._call("receive", (), self.websocket.receive(), self._receive())
 
     def accept(self, subprotocol: str | None, headers: Any, *, valid: bool) -> None:
         """``await websocket.accept(subprotocol, headers)``."""
         call = self.websocket.accept(subprotocol=subprotocol, headers=headers)
-        self._call(f"accept(subprotocol={subprotocol!r}, headers={headers!r})", call, self._accept(subprotocol, headers, valid))
+        self._call("accept", {"subprotocol": subprotocol, "headers": headers}, call, self._accept(subprotocol, headers, valid))
 
     def close(self, code: Any, reason: Any, *, valid: bool) -> None:
         """``await websocket.close(code, reason)``."""
-        self._call(f"close(code={code!r}, reason={reason!r})", self.websocket.close(code, reason), _at_once(lambda: self._close(code, reason, valid)))
+        self._call("close", {"code": code, "reason": reason}, self.websocket.close(code, reason), lambda: self._close(code, reason, valid))
 
     def send_text(self, data: Any, *, valid: bool) -> None:
         """``await websocket.send_text(data)``."""
-        self._call(f"send_text({data!r})", self.websocket.send_text(data), _at_once(lambda: self._sent({"type": _SEND, "text": data}, valid)))
+        self._call("send_text", (data,), self.websocket.send_text(data), lambda: self._sent({"type": _SEND, "text": data}, valid))
 
     def send_bytes(self, data: Any, *, valid: bool) -> None:
         """``await websocket.send_bytes(data)``."""
-        self._call(f"send_bytes({data!r})", self.websocket.send_bytes(data), _at_once(lambda: self._sent({"type": _SEND, "bytes": data}, valid)))
+        self._call("send_bytes", (data,), self.websocket.send_bytes(data), lambda: self._sent({"type": _SEND, "bytes": data}, valid))
 
     def send_json(self, data: Any, mode: str) -> None:
         """``await websocket.send_json(data, mode)``."""
-        self._call(f"send_json({data!r}, mode={mode!r})", self.websocket.send_json(data, mode=mode), _at_once(lambda: self._send_json(data, mode)))
+        self._call("send_json", {"data": data, "mode": mode}, self.websocket.send_json(data, mode=mode), lambda: self._send_json(data, mode))
 
     def send_denial_response(self, status: int, body: bytes, *, valid: bool) -> None:
         """``await websocket.send_denial_response(Response(body, status_code=status))``."""
         response = Response(body, status_code=status)
         start = {"type": _START, "status": status, "headers": response.raw_headers}
-        script = _at_once(lambda: self._denial(start, {"type": _BODY, "body": body}, valid))
-        self._call(f"send_denial_response(Response({body!r}, status_code={status}))", self.websocket.send_denial_response(response), script)
+        call = self.websocket.send_denial_response(response)
+        self._call("send_denial_response", {"status": status, "body": body}, call, lambda: self._denial(start, {"type": _BODY, "body": body}, valid))
 
     def receive_text(self) -> None:
         """``await websocket.receive_text()``."""
-        self._call("receive_text()", self.websocket.receive_text(), self._data("text", _same))
+        self._call("receive_text", (), self.websocket.receive_text(), self._data("text", _same))
 
     def receive_bytes(self) -> None:
         """``await websocket.receive_bytes()``."""
-        self._call("receive_bytes()", self.websocket.receive_bytes(), self._data("bytes", _same))
+        self._call("receive_bytes", (), self.websocket.receive_bytes(), self._data("bytes", _same))
 
     def receive_json(self, mode: str) -> None:
         """``await websocket.receive_json(mode)``."""
         call = self.websocket.receive_json(mode=mode)
-        if mode not in JSON_MODES:
-            self._call(f"receive_json(mode={mode!r})", call, _at_once(_bad_mode))
-            return
-        self._call(f"receive_json(mode={mode!r})", call, self._data("text" if mode == "text" else "bytes", _json))
+        script: Script | Callable[[], Outcome] = self._data("text" if mode == "text" else "bytes", _json) if mode in JSON_MODES else _bad_mode
+        self._call("receive_json", {"mode": mode}, call, script)
 
     def iterate(self, method: str, count: int) -> None:
         """Take up to ``count`` items from ``websocket.iter_text()`` (``iter_bytes``, ``iter_json``).
@@ -231,7 +253,7 @@ class Harness:
             _finish(iterator.aclose())
 
         for item in range(count):
-            result = self._call(f"{method}() item {item}", iterator.__anext__(), self._data(key, decode, iterating=True))
+            result = self._call(f"{method}().__anext__", (), iterator.__anext__(), self._data(key, decode, iterating=True), item=item)
             if result.waiting:
                 assert self.pending is not None
                 self.pending.after = close  # once the client answers, or at the end of the test
@@ -244,11 +266,12 @@ class Harness:
 
     def check(self) -> None:
         """The states, the messages forwarded and the messages taken are the spec's; call it after every call."""
-        websocket = self.websocket
-        actual = (websocket.client_state.name, websocket.application_state.name)
-        if actual != self.node.names:
-            expected = self.node.names
-            self._fail(f"the states are receive {actual[0]} / send {actual[1]}; the spec says receive {expected[0]} / send {expected[1]}")
+        websocket, node = self.websocket, self.node
+        receive, send = websocket.client_state, websocket.application_state
+        # Starlette's WebSocketState members when the implementation uses them; their names otherwise.
+        if (receive is not _STARLETTE[node.states[0]] or send is not _STARLETTE[node.states[1]]) and (receive.name, send.name) != node.names:
+            expected = node.names
+            self._fail(f"the states are receive {receive.name} / send {send.name}; the spec says receive {expected[0]} / send {expected[1]}")
         outbox, expected_messages = self.server.outbox, self._expected
         if len(outbox) != len(expected_messages):
             self._fail(f"the server was sent {outbox[self._verified :]!r}; the spec says {[e.message for e in expected_messages[self._verified :]]!r}")
@@ -269,8 +292,16 @@ class Harness:
 
     # -- running calls ----------------------------------------------------------------------------
 
-    def _call(self, description: str, coroutine: Coroutine[Any, Any, Any], script: Script) -> _Result:
-        return self._continue(_Call(description, coroutine, script))
+    def _call(
+        self,
+        name: str,
+        arguments: tuple[Any, ...] | dict[str, Any],
+        coroutine: Coroutine[Any, Any, Any],
+        script: Script | Callable[[], Outcome],
+        *,
+        item: int | None = None,
+    ) -> _Result:
+        return self._continue(_Call(name, arguments, coroutine, script, item))
 
     def _resume(self) -> None:
         pending, self.pending = self.pending, None
@@ -284,41 +315,43 @@ class Harness:
 
     def _continue(self, call: _Call) -> _Result:
         done, value, error = drive(call.coroutine)
+        outcome: Outcome | None
         try:
-            next(call.script)
+            outcome = call.script() if callable(call.script) else next(call.script)
         except StopIteration as stop:
-            outcome: Outcome | None = stop.value
+            outcome = stop.value
         except _Expected as expected:
             outcome = expected.outcome
         else:
-            outcome = None
+            outcome = outcome if callable(call.script) else None
         if not done and outcome is None:
             self.pending = call
             return _Result(waiting=True)
         if not done:
             _abandon(call.coroutine)
-            self._fail(f"{call.description} waits for a message the client never sent; the spec says it {outcome}")
+            self._fail(f"{call} waits for a message the client never sent; the spec says it {outcome}")
         if outcome is None:
+            assert not callable(call.script)
             call.script.close()
             got = f"raised {error!r}" if error is not None else f"returned {value!r}"
-            self._fail(f"{call.description} {got}; the spec says it waits for the client's next message")
+            self._fail(f"{call} {got}; the spec says it waits for the client's next message")
         assert outcome is not None
-        self._judge(call.description, outcome, value, error)
+        self._judge(call, outcome, value, error)
         return _Result(waiting=False, outcome=outcome)
 
-    def _judge(self, description: str, expected: Outcome, value: Any, error: BaseException | None) -> None:
+    def _judge(self, call: _Call, expected: Outcome, value: Any, error: BaseException | None) -> None:
         if isinstance(expected, Returns):
             if error is not None:
-                self._fail(f"{description} raised {type(error).__name__}: {error}; the spec says it {expected}")
+                self._fail(f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}")
             if not (value == expected.value or repr(value) == repr(expected.value)):
-                self._fail(f"{description} returned {value!r}; the spec says it {expected}")
+                self._fail(f"{call} returned {value!r}; the spec says it {expected}")
             return
         if error is None:
-            self._fail(f"{description} returned {value!r}; the spec says it {expected}")
+            self._fail(f"{call} returned {value!r}; the spec says it {expected}")
         assert error is not None
         problem = expected.mismatch(error)
         if problem is not None:
-            self._fail(f"{description} raised {type(error).__name__}: {error}; the spec says it {expected}, but {problem}")
+            self._fail(f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}, but {problem}")
 
     def _fail(self, text: str) -> None:
         receive, send = self.node.names
@@ -330,7 +363,7 @@ class Harness:
     def _record(self, side: Side, kind: str | None, *, allowed: bool, node: ModelNode | None = None) -> None:
         node = node or self.node
         if kind is not None:
-            self.pairs.add(Pair(self.version.value, side.value, node.names[0 if side is _R else 1], kind))
+            self.exercised.add((self._version, side.value, node.names[0 if side is _R else 1], kind))
         if self.coverage is not None:
             self.coverage.record(self.version, side, node.states, kind, allowed=allowed)
 
@@ -346,7 +379,7 @@ class Harness:
         message, valid = inbox[self._cursor], self.server.valid[self._cursor]
         self._cursor += 1
         kind = _type_of(message)
-        target = self.node.step(_R, kind, message if isinstance(message, Mapping) else None)
+        target = self.node.step(_R, kind, message if kind is not None else None)
         if target is None:
             self._record(_R, kind, allowed=False)
             raise _Expected(Raises(RuntimeError, self.node.refusal(_R, kind)))
@@ -361,7 +394,7 @@ class Harness:
     def _sent(self, message: Any, valid: bool, *, json_payload: bool = False) -> Outcome:
         """The spec's ``send()``: refuse by state, then by fields; else forward, and fail if the transport is gone."""
         kind = _type_of(message)
-        target = self.node.step(_S, kind, message if isinstance(message, Mapping) else None)
+        target = self.node.step(_S, kind, message if kind is not None else None)
         if target is None:
             self._record(_S, kind, allowed=False)
             refusal = self.node.refusal(_S, kind)

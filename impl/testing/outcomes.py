@@ -89,7 +89,7 @@ class Forwarded:
     def matches(self, actual: Any) -> bool:
         """Whether the implementation forwarded this message."""
         if not self.json_payload:
-            return same_message(self.message, actual)
+            return actual is self.message or actual == self.message or same_message(self.message, actual)
         if not isinstance(actual, Mapping) or actual.get("type") != self.message["type"]:
             return False
         key = "text" if "text" in self.message else "bytes"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import string
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -35,6 +36,7 @@ from ..spec import (
     MESSAGE_SCHEMAS,
     MESSAGE_SIDE,
     SCOPE_SCHEMA,
+    TRANSITIONS,
     Check,
     Constraint,
     Extension,
@@ -53,6 +55,7 @@ __all__ = [
     "invalid_scopes",
     "messages",
     "minimal_message",
+    "representatives",
     "scopes",
     "still_valid",
     "unknown_messages",
@@ -510,6 +513,23 @@ def minimal_message(message_type: MessageType | str, **fields: Any) -> Message:
     return {**message, **fields}
 
 
+@cache
+def representatives() -> tuple[Message, ...]:
+    """One minimal message per type, and per guard value where a guard picks the row (``more_body``).
+
+    The messages are shared: copy one before changing it.
+    """
+    guarded = {row.trigger: row.guard for rows in TRANSITIONS.values() for row in rows if row.guard is not None}
+    found = []
+    for message in MessageType:
+        guard = guarded.get(message)
+        if guard is None:
+            found.append(minimal_message(message))
+        else:
+            found += [minimal_message(message, **{guard.value[0]: truth}) for truth in (True, False)]
+    return tuple(found)
+
+
 def still_valid(message_type: MessageType | str, message: Mapping[str, Any], version: SpecVersion | str, subprotocols: Sequence[str]) -> bool:
     """Whether a message drawn valid for the latest version and a wide offer is valid on a narrower connection.
 
@@ -517,15 +537,24 @@ def still_valid(message_type: MessageType | str, message: Mapping[str, Any], ver
     than ``version`` carrying a value (AMB-06), and a subprotocol the client
     did not offer (RFC-018).
     """
-    schema = MESSAGE_SCHEMAS[_message_type(message_type)]
     rank = VERSION_RANK[_version(version)]
-    for spec_field in schema.fields:
-        value = message.get(spec_field.name)
-        if schema.side is Side.SEND and VERSION_RANK[spec_field.since] > rank and _carries_value(value):
+    for name, since, offered in _connection_rules(_message_type(message_type)):
+        value = message.get(name)
+        if since > rank and _carries_value(value):
             return False
-        if _params(spec_field, Check.OFFERED_SUBPROTOCOL) and value is not None and value not in subprotocols:
+        if offered and value is not None and value not in subprotocols:
             return False
     return True
+
+
+@cache
+def _connection_rules(message_type: MessageType) -> tuple[tuple[str, int, bool], ...]:
+    # For each field: its name, the rank of the version that gates it (-1:
+    # not gated, the server's side), and whether it must be an offered subprotocol.
+    schema = MESSAGE_SCHEMAS[message_type]
+    return tuple(
+        (f.name, VERSION_RANK[f.since] if schema.side is Side.SEND else -1, bool(_params(f, Check.OFFERED_SUBPROTOCOL))) for f in schema.fields
+    )
 
 
 # -- scopes -----------------------------------------------------------------------------------
