@@ -455,6 +455,21 @@ class ConnectionState:
             error.code = self.disconnect_code
         return error
 
+    def passed_anyway(self, side: Side, message: Mapping[str, Any]) -> None:
+        """Record that a refused message reached the other end all the same.
+
+        A checker that only watches (``asgiws.check`` in warn or record mode)
+        lets refused messages through; the connection then moves as the tables
+        say such a message moves it, fields aside, so that what follows is
+        judged where the connection really is. A message of a type the state
+        has no step for moves nothing.
+        """
+        try:
+            step = self.node.steps(side)[message["type"]]
+        except (KeyError, TypeError):
+            return
+        self.node = step.target(message)
+
     def send_failed(self) -> None:
         """Record that the server's ``send()`` raised ``OSError``."""
         node = self.node.send_failed

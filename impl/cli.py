@@ -127,6 +127,9 @@ def _check_app(args: argparse.Namespace) -> int:
     if live:
         print(file=sys.stderr)
     _write(report.render(args.format, _coverage_svg(report) if args.format == "html" else None), args.output)
+    if report.error:
+        print(f"asgiws check app: {report.error}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK if report.conformant else EXIT_VIOLATIONS
 
 

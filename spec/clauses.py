@@ -897,4 +897,11 @@ CLAUSES: tuple[Clause, ...] = (
         "websocket.close code, when present, is an int; None is refused instead of being read as the 1000 default.",
         "asgiws resolution of AMB-14",
     ),
+    Clause(
+        "AW-05",
+        Level.SHOULD,
+        Party.APPLICATION,
+        "An application ends an open connection by closing it, not by raising: an exception leaves the close code to the server.",
+        "asgiws resolution of AMB-18",
+    ),
 )

@@ -37,6 +37,11 @@ ENDING_RULES: dict[str, EndingRule] = {
             "the application waits for a message after websocket.disconnect, which most servers never answer",
         ),
         EndingRule(
+            "raises-while-open",
+            ("AW-05", "AMB-18"),
+            "the application raised while the connection was open, leaving the close code to the server",
+        ),
+        EndingRule(
             "outlives-connection",
             ("WS-021", "J-10"),
             "the application was still running when the timeout expired after its client had gone",

@@ -25,6 +25,7 @@ BUGGY = [
     ("examples.apps.goodbye_bug:app", "/ws", "J-09"),
     ("examples.apps.undecided_bug:app", "/ws", "WS-024"),
     ("examples.apps.fastapi_validation_bug:app", "/ws", "WS-009"),
+    ("examples.apps.binary_crash_bug:app", "/ws", "AW-05"),
 ]
 CORRECT = [
     ("examples.apps.echo:app", "/ws"),
@@ -167,8 +168,25 @@ def test_lifespan_runs_once_and_its_state_reaches_each_connection() -> None:
     ("options", "error"), [({"fail": True}, "startup failed: no database"), ({"silent": True}, "did not answer lifespan.startup")]
 )
 def test_a_failed_or_silent_startup_stops_the_check(options: dict[str, bool], error: str) -> None:
-    with pytest.raises(TargetError, match=error):
-        check_app("lifespan:app", app=_lifespan_app(**options), max_examples=5, timeout=0.3)
+    report = check_app("lifespan:app", app=_lifespan_app(**options), max_examples=5, timeout=0.3)
+    assert report.error is not None
+    assert error in report.error
+    assert not report.conformant
+    assert report.examples == 0
+    assert json.loads(report.render("json"))["error"] == report.error
+
+
+def test_the_cli_exits_2_when_the_startup_fails(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+    import types
+
+    module = types.ModuleType("failing_startup")
+    module.app = _lifespan_app(fail=True)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "failing_startup", module)
+    assert main(["check", "app", "failing_startup:app", "--format", "junit"]) == 2
+    captured = capsys.readouterr()
+    assert "startup failed: no database" in captured.err
+    assert 'errors="1"' in captured.out
 
 
 # -- loading the target -------------------------------------------------------------------------

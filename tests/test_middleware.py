@@ -145,3 +145,15 @@ def test_the_spec_version_can_be_chosen() -> None:
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="mode must be 'raise', 'warn' or 'record', not 'log'"):
         asgiws.check(echo.app, mode="log")  # type: ignore[arg-type]
+
+
+def test_after_a_refused_message_passes_the_next_ones_are_judged_where_the_connection_is() -> None:
+    async def closes_badly_then_talks(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": 1006})  # refused, but it went through
+        await send({"type": "websocket.send", "text": "after the close"})
+
+    app = asgiws.check(closes_badly_then_talks, mode="record")
+    run(app, Server(CONNECT))
+    assert [v.error.clause for v in app.violations] == ["RFC-002", "RFC-016"]

@@ -21,7 +21,7 @@ from ..spec import LATEST_VERSION, SpecVersion
 from .client import Script, scripts
 from .report import Report, Violation
 from .run import Finding, run_async, run_script
-from .target import ASGIApp, lifespan, load_app
+from .target import ASGIApp, TargetError, lifespan, load_app
 
 __all__ = ["check_app", "replay", "reproducer"]
 
@@ -78,6 +78,8 @@ def check_app(
         max_examples: examples per round of exploration.
         seed: make the exploration repeatable.
         timeout: how long a busy application may run after its client is done.
+            It also bounds the application's lifespan startup; a startup that
+            fails or never answers is reported in ``Report.error``.
         progress: called after every example with (examples so far, violations so far).
     """
     application = app if app is not None else load_app(target)
@@ -86,7 +88,10 @@ def check_app(
     start = time.perf_counter()
 
     with asyncio.Runner() as runner:
-        _explore(runner, application, report, target, versions, paths, subprotocols, max_examples, seed, timeout, progress)
+        try:
+            _explore(runner, application, report, target, versions, paths, subprotocols, max_examples, seed, timeout, progress)
+        except TargetError as error:  # the app could not be started: nothing was checked
+            report.error = str(error)
     report.duration_s = time.perf_counter() - start
     return report
 

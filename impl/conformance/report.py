@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..coverage import Coverage, all_pairs
-from ..spec import CLAUSES, Level, SpecVersion
+from ..spec import AMBIGUITIES, CLAUSES, Level, SpecVersion
 
 __all__ = ["Report", "Violation"]
 
 _CLAUSES = {clause.id: clause for clause in CLAUSES}
+_AMBIGUITIES = {ambiguity.id: ambiguity for ambiguity in AMBIGUITIES}
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Violation:
     def summary(self) -> str:
         """The clause in one line, then what was wrong."""
         clause = _CLAUSES.get(self.clause)
-        rule = clause.summary if clause is not None else f"asgiws's resolution of {self.clause}"
+        rule = clause.summary if clause is not None else f"{self.clause}: {_AMBIGUITIES[self.clause].resolution}"
         return f"{rule} ({self.detail})"
 
     def to_json(self) -> dict[str, Any]:

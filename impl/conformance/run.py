@@ -31,6 +31,8 @@ from .client import Script
 __all__ = ["Finding", "Run", "run_async", "run_script"]
 
 _CONNECT = {"type": MessageType.CONNECT.value}
+# Send-side states in which the application still owes the connection a close.
+_OPEN = (State.CONNECTED, State.RESPONSE)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,9 @@ async def run_async(app: Any, script: Script, *, timeout: float, coverage: Cover
         if isinstance(error, ProtocolViolation):
             # The app used asgiws.WebSocket, which refused the message before the server saw it.
             run.findings.append(_from_violation(error))
+        elif error is not None and view[1] in _OPEN and view[0] is not State.DISCONNECTED:
+            finding = _ending("raises-while-open", None, states)
+            run.findings.append(Finding(finding.clause, None, states, f"{finding.detail}: {type(error).__name__}: {error}"))
     else:
         if timed_out:
             run.findings.append(_ending("outlives-connection", None, states))

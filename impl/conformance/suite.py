@@ -22,8 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
-
 from ..middleware import CheckMiddleware, check
 from .check import check_app
 from .target import ASGIApp
@@ -40,6 +38,8 @@ def conformance_test(target: str, **options: Any) -> Callable[[], None]:
     """
 
     def test() -> None:
+        import pytest  # only ever called by pytest
+
         report = check_app(target, **options)
         if not report.conformant:
             pytest.fail(report.to_text(), pytrace=False)
@@ -49,9 +49,14 @@ def conformance_test(target: str, **options: Any) -> Callable[[], None]:
     return test
 
 
-@pytest.fixture
 def asgiws_check() -> Iterator[Callable[..., CheckMiddleware]]:
-    """Wrap apps with ``asgiws.check(app, mode="record")``; fail the test if any broke the protocol."""
+    """Wrap apps with ``asgiws.check(app, mode="record")``; fail the test if any broke the protocol.
+
+    The pytest plugin registers it as a fixture; defined here undecorated, so
+    that importing :mod:`asgiws.conformance` does not import pytest.
+    """
+    import pytest
+
     wrapped: list[CheckMiddleware] = []
 
     def wrap(app: ASGIApp, *, spec_version: str | None = None) -> CheckMiddleware:

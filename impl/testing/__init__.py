@@ -11,27 +11,31 @@
 * the pytest plugin (``asgiws.testing.plugin``, registered as an entry point)
   adds fixtures and the ``ci`` and ``nightly`` Hypothesis profiles.
 
-This package needs the ``testing`` extra (Hypothesis and transitions);
-``import asgiws`` never imports it.
+This package needs the ``testing`` extra (Hypothesis and transitions). Without
+it, ``import asgiws.testing`` still works (the pytest plugin lives here and
+must load anywhere), and using any name from it raises an ``ImportError``
+that says what to install. ``import asgiws`` never imports this package.
 """
 
 from __future__ import annotations
 
+#: Why the ``testing`` extra cannot be used here (the ImportError), or None when it can.
+MISSING: ImportError | None
 try:
     import hypothesis  # noqa: F401
     import transitions  # noqa: F401
-except ImportError as error:  # pragma: no cover - the dev install has both
-    msg = f"asgiws.testing needs Hypothesis and transitions ({error.name} is missing): pip install 'asgiws[testing]'"
-    raise ImportError(msg) from error
-
-from ..coverage import Coverage, Pair, all_pairs
-from .driver import AppDriver, ClientEvent, Transcript
-from .exhaustive import ExhaustiveReport, exhaustive_check
-from .harness import Divergence, Harness
-from .machine import Setup, pair_paths, websocket_machine
-from .report import coverage_report
-from .server import FakeServer, websocket_scope
-from .strategies import Bad, bad, field_values, invalid_messages, invalid_scopes, messages, scopes, still_valid, unknown_messages
+except ImportError as error:  # pragma: no cover - the dev install has both; tested in a subprocess
+    MISSING = error
+else:
+    MISSING = None
+    from ..coverage import Coverage, Pair, all_pairs
+    from .driver import AppDriver, ClientEvent, Transcript
+    from .exhaustive import ExhaustiveReport, exhaustive_check
+    from .harness import Divergence, Harness
+    from .machine import Setup, pair_paths, websocket_machine
+    from .report import coverage_report
+    from .server import FakeServer, websocket_scope
+    from .strategies import Bad, bad, field_values, invalid_messages, invalid_scopes, messages, scopes, still_valid, unknown_messages
 
 __all__ = [
     "AppDriver",
@@ -60,3 +64,12 @@ __all__ = [
     "websocket_machine",
     "websocket_scope",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Only reached for a name the imports above did not bind.
+    if name in __all__ and MISSING is not None:  # pragma: no cover - tested in a subprocess
+        msg = f"asgiws.testing needs Hypothesis and transitions ({MISSING.name} is missing): pip install 'asgiws[testing]'"
+        raise ImportError(msg) from MISSING
+    msg = f"module 'asgiws.testing' has no attribute {name!r}"
+    raise AttributeError(msg)

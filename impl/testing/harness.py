@@ -384,6 +384,7 @@ class Harness:
             self._record(_R, kind, allowed=False)
             raise _Expected(Raises(RuntimeError, self.node.refusal(_R, kind)))
         if not valid:
+            self._record(_R, kind, allowed=False)  # refused for its fields: exercised all the same
             raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_R, kind, allowed=True)
         self.node = target
@@ -404,6 +405,7 @@ class Harness:
                 raise _Expected(Raises(WebSocketDisconnect, refusal, code=code, reason=reason))
             raise _Expected(Raises(RuntimeError, refusal))
         if not valid:
+            self._record(_S, kind, allowed=False)  # refused for its fields: exercised all the same
             raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_S, kind, allowed=True)
         self.node = target
