@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from .check import check_app, replay, reproducer
 from .client import Script
-from .suite import conformance_test
 from .report import Report, Violation
+from .suite import conformance_test
 from .target import TargetError, load_app
 
 __all__ = ["Report", "Script", "TargetError", "Violation", "check_app", "conformance_test", "load_app", "replay", "reproducer"]

@@ -167,7 +167,8 @@ class Report:
             case = ET.SubElement(suite, "testcase", classname=self.target, name=f"{v.clause} {v.message_type or 'ending'} on {v.path}")
             failure = ET.SubElement(case, "failure", message=v.summary, type=v.clause)
             failure.text = v.reproducer
-        return ET.tostring(ET.ElementTree(suite).getroot(), encoding="unicode", xml_declaration=True) + "\n"
+        text: str = ET.tostring(suite, encoding="unicode", xml_declaration=True)
+        return text + "\n"
 
     def to_html(self, diagram_svg: str | None = None) -> str:
         """One self-contained HTML page; every value that came from the app is escaped."""

@@ -82,8 +82,9 @@ async def _lifespan(app: ASGIApp, timeout: float) -> Any:
 
 
 async def _answer(task: asyncio.Future[None], from_app: asyncio.Queue[dict[str, Any]], timeout: float) -> dict[str, Any] | None:
-    getter = asyncio.ensure_future(from_app.get())
-    done, _ = await asyncio.wait({task, getter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    getter: asyncio.Future[dict[str, Any]] = asyncio.ensure_future(from_app.get())
+    waiting: set[asyncio.Future[Any]] = {task, getter}
+    done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     if getter in done:
         return getter.result()
     getter.cancel()
@@ -99,4 +100,4 @@ def lifespan(app: ASGIApp, timeout: float) -> AbstractAsyncContextManager[dict[s
     Raises:
         TargetError: startup failed or never answered.
     """
-    return _lifespan(app, timeout)  # type: ignore[no-any-return]
+    return _lifespan(app, timeout)
