@@ -88,7 +88,7 @@ def send(self, message):
 
 # The live middleware's two wrappers: the hot message is judged inline and
 # counted; anything else goes through the ConnectionState's judge.
-_WRAPPERS = '''
+_WRAPPERS = """
 def wrappers(state, receive, send, violated, path):
     counts = state.coverage.allowed
 
@@ -130,7 +130,7 @@ def wrappers(state, receive, send, violated, path):
             raise
 
     return checked_receive, checked_send
-'''
+"""
 
 
 def _hot_message(side: Side) -> MessageType:

@@ -40,7 +40,9 @@ __all__ = ["CheckMiddleware", "ProtocolWarning", "RecordedViolation", "check"]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
+# Applications type their arguments every which way (dict, MutableMapping,
+# Starlette's aliases); any three-argument coroutine function will do.
+ASGIApp = Callable[..., Awaitable[None]]
 Mode = Literal["raise", "warn", "record"]
 
 

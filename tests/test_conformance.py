@@ -316,3 +316,48 @@ def test_a_generated_test_fails_with_the_report() -> None:
     assert generated.__name__ == "test_websocket_protocol_of_examples_apps_early_send_bug_app"
     with pytest.raises(pytest.fail.Exception, match="WS-024"):
         generated()
+
+
+async def _waits_for_data_first(scope: Any, receive: Any, send: Any) -> None:
+    await receive()
+    await receive()  # data before it accepted: no client can send it
+    await send({"type": "websocket.accept"})
+
+
+def test_a_client_that_cannot_send_its_data_leaves_instead() -> None:
+    run = run_script(_waits_for_data_first, Script(path="/ws", messages=(("text", "hi"),)))
+    assert [f.clause for f in run.findings] == ["J-09", "WS-024"]  # it accepts once the client has left
+
+
+def test_the_cli_accepts_all_versions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "app", "examples.apps.echo:app", "--path", "/ws", "--spec-version", "all", "--max-examples", "10"]) == 0
+    assert "(spec all)" in capsys.readouterr().out
+
+
+def test_the_fixture_fails_a_test_whose_app_broke_the_protocol() -> None:
+    from asgiws.conformance import suite
+    from examples.apps import early_send_bug
+
+    fixture = suite.asgiws_check()
+    wrap = next(fixture)
+    asyncio.run(_drive(wrap(early_send_bug.app)))
+    with pytest.raises(pytest.fail.Exception, match="WS-024 app -> server on /ws"):
+        next(fixture)
+
+
+def test_the_fixture_passes_a_clean_app(asgiws_check: Any) -> None:
+    from examples.apps import echo
+
+    asyncio.run(_drive(asgiws_check(echo.app)))
+
+
+async def _drive(app: Any) -> None:
+    inbox = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1000}]
+
+    async def receive() -> Any:
+        return inbox.pop(0)
+
+    async def send(message: Any) -> None:
+        return None
+
+    await app({"type": "websocket", "path": "/ws", "asgi": {"version": "3.0", "spec_version": "2.5"}}, receive, send)

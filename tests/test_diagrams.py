@@ -240,3 +240,8 @@ def test_the_module_entry_point_writes_into_the_named_folder(monkeypatch: pytest
     monkeypatch.delitem(sys.modules, "asgiws.diagrams.__main__", raising=False)
     importlib.import_module("asgiws.diagrams.__main__")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{stem}.{suffix}" for stem, _, _ in COMMITTED for suffix in SUFFIXES.values())
+
+
+def test_the_cli_writes_image_bytes_to_standard_output(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    assert main(["diagram", "--format", "png"]) == 0
+    assert capsysbinary.readouterr().out.startswith(b"\x89PNG")

@@ -63,9 +63,10 @@ async def _until_waiting(task: asyncio.Future[None], waiter: AsyncioWaiter, serv
         if waiter.waiting and not server.queued:
             return True
         waiter.parked.clear()
-        parked = asyncio.ensure_future(waiter.parked.wait())
+        parked: asyncio.Future[Any] = asyncio.ensure_future(waiter.parked.wait())
+        racing: set[asyncio.Future[Any]] = {task, parked}
         remaining = deadline - loop.time()
-        done, _ = await asyncio.wait({task, parked}, timeout=max(remaining, 0), return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(racing, timeout=max(remaining, 0), return_when=asyncio.FIRST_COMPLETED)
         parked.cancel()
         if not done:
             return False
@@ -96,10 +97,10 @@ async def run_async(app: Any, script: Script, *, timeout: float, coverage: Cover
         if task.done() or not pending:
             break
         if not server.deliverable(MessageType(pending[0]["type"])):
-            if pending[0] is goodbye:
-                break
             # No data can go before the handshake is answered, nor after a
             # denial: the client gives up and leaves, as a real one times out.
+            # (Its goodbye can always go: the app waits, so it took the connect.)
+            assert pending[0] is not goodbye, "the disconnect is deliverable once the connect was taken"
             pending = [goodbye]
             continue
         if (
@@ -125,7 +126,7 @@ async def run_async(app: Any, script: Script, *, timeout: float, coverage: Cover
     else:
         if timed_out:
             run.findings.append(_ending("outlives-connection", None, states))
-        elif view[0] is State.DISCONNECTED:
+        else:  # the client has said everything, goodbye included, and the app still waits
             run.findings.append(_ending("waits-after-disconnect", MessageType.RECEIVE.value, states))
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -148,9 +148,9 @@ def _joint_graph(*, denial: bool, clauses: bool, forbidden: bool, coverage: Cove
                         edge_kind = EdgeKind.EXERCISED if count else EdgeKind.MISSED
                     edges.append(Edge(_state_id(node.states), _state_id(target.states), label, edge_kind, count))
             if forbidden and side is Side.SEND and node.allowed[Side.SEND] != ():
+                # Every state that can send something also refuses something.
                 refused = sorted(t.value.removeprefix("websocket.") for t, r in node.refusals[Side.SEND].items() if t.value not in steps)
-                if refused:
-                    edges.append(Edge(_state_id(node.states), _state_id(node.states), "\\n".join(refused), EdgeKind.REFUSED))
+                edges.append(Edge(_state_id(node.states), _state_id(node.states), "\\n".join(refused), EdgeKind.REFUSED))
         if node.send_failed is not None and node.send_failed is not node:
             edges.append(Edge(_state_id(node.states), _state_id(node.send_failed.states), Signal.SEND_FAILED.value, EdgeKind.SIGNAL))
     legend = [k for k in EdgeKind if any(e.kind is k for e in edges)]

@@ -32,12 +32,13 @@ else:
     from .driver import AppDriver, ClientEvent, Transcript
     from .exhaustive import ExhaustiveReport, exhaustive_check
     from .harness import Divergence, Harness
-    from .machine import Setup, pair_paths, websocket_machine
+    from .machine import GeneratedMachine, Setup, walks, websocket_machine
     from .report import coverage_report
     from .server import FakeServer, websocket_scope
     from .strategies import Bad, bad, field_values, invalid_messages, invalid_scopes, messages, scopes, still_valid, unknown_messages
 
 __all__ = [
+    "MISSING",
     "AppDriver",
     "Bad",
     "ClientEvent",
@@ -45,6 +46,7 @@ __all__ = [
     "Divergence",
     "ExhaustiveReport",
     "FakeServer",
+    "GeneratedMachine",
     "Harness",
     "Pair",
     "Setup",
@@ -57,10 +59,10 @@ __all__ = [
     "invalid_messages",
     "invalid_scopes",
     "messages",
-    "pair_paths",
     "scopes",
     "still_valid",
     "unknown_messages",
+    "walks",
     "websocket_machine",
     "websocket_scope",
 ]

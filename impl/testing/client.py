@@ -37,6 +37,7 @@ JSON_VALUES = st.recursive(
     max_leaves=6,
 )
 _VERBS = {MessageType.CONNECT: "connects", MessageType.RECEIVE: "sends", MessageType.DISCONNECT: "disconnects"}
+_SIGNAL_VERBS = {Signal.SEND_FAILED: "vanishes"}
 _OVERRIDES: dict[tuple[MessageType, str], st.SearchStrategy[Any]] = {
     (MessageType.DISCONNECT, "code"): st.sampled_from(DISCONNECT_CODES),
     # Text a client sends is sometimes JSON, so that receive_json has something to parse.
@@ -100,7 +101,9 @@ def client_actions() -> list[ClientAction]:
             continue
         arguments = {f.name: _values(message_type, f.name, f.nullable) for f in schema.fields}
         actions.append(ClientAction(verb, message_type, arguments, _fields(message_type)))
-    if any(row.trigger is Signal.SEND_FAILED for rows in TRANSITIONS.values() for row in rows):
+    signals = sorted({row.trigger for rows in TRANSITIONS.values() for row in rows if isinstance(row.trigger, Signal)})
+    for signal in signals:
+        # The server's send() raising OSError: the client vanished, and the server reports it.
         vanish = {"type": MessageType.DISCONNECT.value, "code": SEND_FAILED_CLOSE_CODE}
-        actions.append(ClientAction("vanishes", MessageType.DISCONNECT, {}, lambda: dict(vanish), vanishes=True))
+        actions.append(ClientAction(_SIGNAL_VERBS[signal], MessageType.DISCONNECT, {}, lambda vanish=vanish: dict(vanish), vanishes=True))
     return actions

@@ -13,11 +13,12 @@ and runs two things side by side for every call:
   message (valid or not); it never asks the compiled interpreter, which is
   what is tested when the implementation is ``asgiws.WebSocket``.
 
-Both either finish (and then raise or return the same thing) or wait for the
-client (and then both resume when the client acts). After every call the
-harness checks that the two states, the messages forwarded to the server and
-the messages taken from it are what the script predicted. Any difference
-raises :class:`Divergence`.
+Both either finish (and then must raise or return the same thing) or wait
+for the client (and then both resume when the client acts).
+:meth:`Harness.check`, which the state machine runs after every step,
+compares the two states, the messages forwarded to the server and the
+messages taken from it with what the scripts predicted. Any difference raises
+:class:`Divergence`.
 
 The scripts follow what ``asgiws.WebSocket`` does (``docs/reference/differences.md``):
 the spec's answer for every call of Starlette's API.
@@ -189,6 +190,11 @@ class Harness:
         """The server's ``send()`` raises ``OSError`` from now on (ASGI 2.4, WS-041)."""
         self.server.fail_sends()
 
+    def withdraw(self) -> None:
+        """The server takes back the messages the application has not received (a test's control, not a server's)."""
+        assert self.pending is None, "a call is waiting for one of them"
+        self.server.withdraw()
+
     # -- the application: one method per call of Starlette's API ------------------------------------
 
     def send(self, message: Any, *, valid: bool) -> None:
@@ -274,7 +280,9 @@ class Harness:
             self._fail(f"the states are receive {receive.name} / send {send.name}; the spec says receive {expected[0]} / send {expected[1]}")
         outbox, expected_messages = self.server.outbox, self._expected
         if len(outbox) != len(expected_messages):
-            self._fail(f"the server was sent {outbox[self._verified :]!r}; the spec says {[e.message for e in expected_messages[self._verified :]]!r}")
+            self._fail(
+                f"the server was sent {outbox[self._verified :]!r}; the spec says {[e.message for e in expected_messages[self._verified :]]!r}"
+            )
         for index in range(self._verified, len(outbox)):
             if not expected_messages[index].matches(outbox[index]):
                 self._fail(f"the server was sent {outbox[index]!r}; the spec says {expected_messages[index].message!r}")

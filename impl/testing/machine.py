@@ -26,14 +26,14 @@ call was meant to be refused. Whether a call is allowed is never written
 here: the harness asks the reference model at every step, so every rule runs
 in every state, and the refused cases are tested as much as the allowed ones.
 
-An example opens connections with ``connection(setup=Setup(...))`` and
-``new_connection(...)``. A connection is one per spec version, driven in
-lockstep by the same steps, so that one program exercises every version; it
-starts fresh, or walks first to one (side, state, message type) pair of the
-spec (:func:`pair_paths`), so that the rare pairs are not left to chance.
-Arguments are drawn for the widest connection (the latest version, the
-subprotocols offered) and re-judged for each one
-(:func:`~asgiws.testing.strategies.still_valid`).
+An example opens connections with ``connection(setup=Setup(...))``,
+``new_connection(...)`` and ``walk_to_a_state(...)``. A new connection starts
+fresh. A walk takes a connection of every spec version along one transition
+of the spec (:func:`walks`) and there tries every message that leaves the
+states as they are, so that no pair of the spec is left to chance; the
+machine then goes on with the connection of one version. Arguments are drawn
+for the widest connection (the latest version, the subprotocols offered) and
+re-judged for the one in hand (:func:`~asgiws.testing.strategies.still_valid`).
 """
 
 from __future__ import annotations
@@ -41,14 +41,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from hypothesis import strategies as st
-from hypothesis import target
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from ..coverage import Coverage
-from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, Check, MessageType, Side, Signal, SpecVersion, State
+from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, Check, MessageType, Side, Signal, SpecVersion
 from . import strategies
 from .client import JSON_VALUES, ClientAction, client_actions
 from .harness import JSON_MODES, Factory, Harness
@@ -56,7 +55,7 @@ from .oracle import ModelNode, oracle
 from .server import websocket_scope
 from .strategies import Bad, bad
 
-__all__ = ["MACHINE_SUBPROTOCOLS", "RuleSpec", "Setup", "pair_paths", "rule_specs", "setups", "websocket_machine"]
+__all__ = ["MACHINE_SUBPROTOCOLS", "GeneratedMachine", "RuleSpec", "Setup", "rule_specs", "setups", "walks", "websocket_machine"]
 
 #: What the client offers when a connection offers subprotocols.
 MACHINE_SUBPROTOCOLS = ("chat", "superchat")
@@ -73,7 +72,10 @@ def _maybe_bad(valid: st.SearchStrategy[Any], invalid: st.SearchStrategy[Any], o
 
 
 def _side(message: Message) -> Side:
-    return MESSAGE_SIDE[MessageType(message["type"])]
+    return _SIDES[message["type"]]
+
+
+_SIDES = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
 
 
 def _exactly_one(message: MessageType) -> list[tuple[str, ...]]:
@@ -84,17 +86,14 @@ def _exactly_one(message: MessageType) -> list[tuple[str, ...]]:
 class RuleSpec:
     """One rule of the generated machine, before it becomes a method.
 
-    ``body(harness, **arguments)`` runs the step on one connection. With
-    ``everywhere`` the rule runs on every connection of the example and is
-    enabled when ``enabled`` holds for all of them; otherwise it runs on the
-    connections where ``enabled`` holds, and is enabled when there is one.
+    ``body(harness, **arguments)`` runs the step on the machine's connection;
+    ``enabled(harness)``, when given, is the rule's precondition.
     """
 
     name: str
     arguments: dict[str, st.SearchStrategy[Any]]
     body: Callable[..., None]
     enabled: Callable[[Harness], bool] | None = None
-    everywhere: bool = True
 
 
 # -- the server's side -------------------------------------------------------------------------
@@ -103,13 +102,13 @@ class RuleSpec:
 def _client_rule(action: ClientAction) -> RuleSpec:
     if action.vanishes:
         # The transport dies at any point, taking the client with it.
-        return RuleSpec(f"client_{action.name}", {}, Harness.vanish, lambda h: h.server.deliverable(MessageType.DISCONNECT) and not h.server.failing, False)
+        return RuleSpec(f"client_{action.name}", {}, Harness.vanish, lambda h: h.server.deliverable(MessageType.DISCONNECT) and not h.server.failing)
 
     def body(harness: Harness, **arguments: Any) -> None:
         harness.client(action.message(**arguments))
 
     message_type = action.message_type
-    return RuleSpec(f"client_{action.name}", action.arguments, body, lambda h: h.server.deliverable(message_type), everywhere=False)
+    return RuleSpec(f"client_{action.name}", action.arguments, body, lambda h: h.server.deliverable(message_type))
 
 
 def _server_rules(misbehaving: bool, failures: bool) -> list[RuleSpec]:
@@ -117,7 +116,7 @@ def _server_rules(misbehaving: bool, failures: bool) -> list[RuleSpec]:
     signals = {row.trigger for rows in TRANSITIONS.values() for row in rows if isinstance(row.trigger, Signal)}
     if failures and Signal.SEND_FAILED in signals:
         # After the client's disconnect, as ASGI 2.4 lets a server do (WS-041, J-09).
-        specs.append(RuleSpec("server_send_fails", {}, Harness.fail_sends, lambda h: h.server.client_gone and not h.server.failing, False))
+        specs.append(RuleSpec("server_send_fails", {}, Harness.fail_sends, lambda h: h.server.client_gone and not h.server.failing))
     if misbehaving:
         kinds = [m for m, s in MESSAGE_SIDE.items() if s is Side.RECEIVE]
         valid = st.one_of([strategies.messages(m) for m in kinds])
@@ -255,64 +254,74 @@ def rule_specs(*, misbehaving_server: bool = True, invalid_calls: bool = True, t
 
 
 @cache
-def pair_paths(denial: bool = True) -> tuple[tuple[Message, ...], ...]:
-    """For every (side, state, message type) pair the spec can reach, the shortest way to try it.
+def walks(denial: bool = True) -> tuple[tuple[Message, ...], ...]:
+    """Where a connection may walk to before the machine goes on: the empty walk, and one per transition.
 
-    Each path is a sequence of messages the spec allows, from a new
-    connection, followed by one message of the pair's type in the pair's
-    state (allowed or refused). It is read off the reference model by a
-    breadth-first walk, one representative message per type and guard value.
+    For every transition the spec allows from a state a new connection can
+    reach, the shortest sequence of messages to that state followed by the
+    transition's message: one representative message per type and guard
+    value, read off the reference model breadth first. A transition that
+    leaves the states as they were (data flowing) is left to the probe that
+    ends every walk.
     """
-    found: dict[tuple[Side, State, str], tuple[Message, ...]] = {}
     start = oracle(denial).initial
-    seen = {start}
-    frontier: list[tuple[tuple[Message, ...], ModelNode]] = [((), start)]
+    reach: dict[ModelNode, tuple[Message, ...]] = {start: ()}
+    found: list[tuple[Message, ...]] = [()]
+    frontier = [start]
     while frontier:
         following = []
-        for path, node in frontier:
+        for node in frontier:
             for message in strategies.representatives():
-                side = _side(message)
-                found.setdefault((side, node.state(side), message["type"]), (*path, message))
-                target_node = node.step(side, message["type"], message)
-                if target_node is not None and target_node not in seen:
-                    seen.add(target_node)
-                    following.append(((*path, message), target_node))
+                target_node = node.step(_side(message), message["type"], message)
+                if target_node is None or target_node is node:
+                    continue
+                found.append((*reach[node], message))
+                if target_node not in reach:
+                    reach[target_node] = (*reach[node], message)
+                    following.append(target_node)
         frontier = following
-    return tuple(found.values())
+    return tuple(found)
 
 
 class Setup(NamedTuple):
     """How a connection of the generated machine starts.
 
     Attributes:
+        spec_version: the version of the connection the machine goes on with.
         denial: the scope advertises the Denial Response extension.
         subprotocols: what the client offers.
         connected: the server queued ``websocket.connect`` before starting
             the application, as servers do (AMB-07); otherwise
             ``client_connects()`` is a step of its own.
-        path: messages walked through first, each one checked (see :func:`pair_paths`).
+        path: messages walked through first, each one checked (see :func:`walks`).
+        probe: walk the path on a connection of every spec version, and there
+            try every message that leaves the states as they are: all those
+            the spec refuses, on both sides, and the data that may flow. The
+            machine then goes on with the connection of ``spec_version``.
     """
 
+    spec_version: str
     denial: bool
     subprotocols: tuple[str, ...] = ()
     connected: bool = False
     path: tuple[Message, ...] = ()
+    probe: bool = False
 
 
-def setups(denial: Sequence[bool] = (False, True), *, walk: bool | None = None) -> st.SearchStrategy[Setup]:
-    """How connections start: fresh (``walk=False``), walked to one pair of the spec (``True``), or either."""
-
-    def paths(with_denial: bool) -> st.SearchStrategy[tuple[Message, ...]]:
-        # A fresh connection's first call tries the send side's first pairs already.
-        walks = st.sampled_from([path for path in pair_paths(with_denial) if len(path) > 1 or _side(path[0]) is Side.RECEIVE])
-        fresh: st.SearchStrategy[tuple[Message, ...]] = st.just(())
-        return {True: walks, False: fresh, None: fresh | walks}[walk]
-
+def setups(versions: Sequence[SpecVersion], denial: Sequence[bool] = (False, True), *, walk: bool = False) -> st.SearchStrategy[Setup]:
+    """How connections start: fresh, or (``walk``) walked and probed on every version."""
     subprotocols = st.sampled_from([(), MACHINE_SUBPROTOCOLS])
-    # A walk plays websocket.connect itself, when its path has it.
-    connected = st.just(False) if walk else st.booleans()
     by_denial = {
-        with_denial: st.builds(Setup, denial=st.just(with_denial), subprotocols=subprotocols, connected=connected, path=paths(with_denial))
+        with_denial: st.builds(
+            Setup,
+            spec_version=st.sampled_from([v.value for v in versions]),
+            denial=st.just(with_denial),
+            subprotocols=subprotocols,
+            # A walk plays websocket.connect itself, when its path has it.
+            connected=st.just(False) if walk else st.booleans(),
+            path=st.sampled_from(walks(with_denial)) if walk else st.just(()),
+            probe=st.just(walk),
+        )
         for with_denial in denial
     }
     return st.sampled_from(list(denial)).flatmap(by_denial.__getitem__)
@@ -321,8 +330,8 @@ def setups(denial: Sequence[bool] = (False, True), *, walk: bool | None = None) 
 # -- the class -----------------------------------------------------------------------------------
 
 
-class _Base(RuleBasedStateMachine):
-    """What every generated machine shares; the rules are added by :func:`websocket_machine`."""
+class GeneratedMachine(RuleBasedStateMachine):
+    """What every generated machine shares; :func:`websocket_machine` adds the rules."""
 
     factory: Factory
     coverage: Coverage | None
@@ -332,43 +341,41 @@ class _Base(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        #: One connection per spec version, driven in lockstep.
-        self.harnesses: list[Harness] = []
-        #: The pairs exercised by the connections of this example before the current ones.
-        self.pairs: set[tuple[str, ...]] = set()
+        self.harness: Harness
 
     def open(self, setup: Setup) -> None:
-        """Open one connection per spec version, after closing the current ones."""
-        self.close()
+        """Open the connection a setup describes, after abandoning the current one."""
         cls = type(self)
-        scopes = [websocket_scope(v.value, subprotocols=setup.subprotocols, denial=setup.denial) for v in cls.versions]
-        self.harnesses = [Harness(cls.factory, scope, coverage=cls.coverage) for scope in scopes]
-        for harness in self.harnesses:
+        current = getattr(self, "harness", None)
+        if current is not None:
+            current.close_pending()
+        versions = cls.versions if setup.probe else (SpecVersion(setup.spec_version),)
+        for version in versions:
+            scope = websocket_scope(version.value, subprotocols=setup.subprotocols, denial=setup.denial)
+            harness = Harness(cls.factory, scope, coverage=cls.coverage)
             if setup.connected:
                 harness.client({"type": MessageType.CONNECT.value})
             for message in setup.path:
                 _walk(harness, message)
-
-    def close(self) -> None:
-        """Abandon the calls still waiting, and keep the pairs the connections exercised."""
-        for harness in self.harnesses:
-            harness.close_pending()
-            self.pairs |= harness.exercised
+            if setup.probe:
+                _probe(harness)
+            harness.check()
+            if version.value == setup.spec_version:
+                self.harness = harness  # the one the machine goes on with
 
     @invariant()
     def agrees_with_the_spec(self) -> None:
-        """The states, the messages forwarded and the messages taken are the spec's, on every connection."""
-        for harness in self.harnesses:
-            harness.check()
+        """The states, the messages forwarded and the messages taken are the spec's."""
+        self.harness.check()
 
     def teardown(self) -> None:
-        """End the example, steering towards examples that exercise many pairs."""
-        self.close()
-        pass  # target(len(self.pairs), label="(side, state, message type) pairs")
+        """Abandon a call still waiting for the client."""
+        self.harness.close_pending()
 
 
 def _walk(harness: Harness, message: Message) -> None:
-    # One step of a setup's path, checked like any other.
+    # One step of a setup: send it, or have the server deliver it and receive it. Each call is
+    # judged as it returns; the states and the traffic are checked at the end of the setup.
     if _side(message) is Side.SEND:
         harness.send(message, valid=True)
     else:
@@ -376,35 +383,30 @@ def _walk(harness: Harness, message: Message) -> None:
             if harness.server.deliverable(MessageType(message["type"])):
                 harness.client(message)
             else:
-                harness.misbehave(message)  # the path tries a message the protocol refuses here
+                harness.misbehave(message)  # a message the protocol refuses here
         harness.receive()
-    harness.check()
+        harness.withdraw()  # what the application refused to take leaves the queue
+
+
+def _probe(harness: Harness) -> None:
+    # Every message that leaves the states as they are, on both sides: the refused ones and flowing data.
+    for message in strategies.representatives():
+        if harness.node.step(_side(message), message["type"], message) in (None, harness.node):
+            _walk(harness, message)
 
 
 def _method(spec: RuleSpec) -> Any:
     body, enabled = spec.body, spec.enabled
-    if enabled is None or spec.everywhere:
 
-        def step(self: _Base, **arguments: Any) -> None:
-            type(self).steps += 1
-            for harness in self.harnesses:
-                body(harness, **arguments)
-
-    else:
-
-        def step(self: _Base, **arguments: Any) -> None:
-            type(self).steps += 1
-            for harness in self.harnesses:
-                if enabled(harness):
-                    body(harness, **arguments)
+    def step(self: GeneratedMachine, **arguments: Any) -> None:
+        type(self).steps += 1
+        body(self.harness, **arguments)
 
     step.__name__ = step.__qualname__ = spec.name
-    decorated = rule(**spec.arguments)(step)
+    decorated = cast(Any, rule)(**spec.arguments)(step)
     if enabled is None:
         return decorated
-    if spec.everywhere:
-        return precondition(lambda self: all(enabled(h) for h in self.harnesses))(decorated)
-    return precondition(lambda self: any(enabled(h) for h in self.harnesses))(decorated)
+    return precondition(lambda self: enabled(self.harness))(decorated)
 
 
 def websocket_machine(
@@ -418,15 +420,14 @@ def websocket_machine(
     transport_failures: bool = True,
     exclude: Iterable[str] = (),
     name: str = "WebSocketMachine",
-) -> type[RuleBasedStateMachine]:
+) -> type[GeneratedMachine]:
     """A Hypothesis state machine that holds an implementation of Starlette's WebSocket API to the spec.
 
     Args:
         factory: ``factory(scope, receive, send)`` builds the implementation
             under test; ``asgiws.WebSocket`` and ``starlette.websockets.WebSocket``
             are such factories.
-        versions: the spec versions each connection is opened with (in
-            lockstep); all by default.
+        versions: the spec versions connections are opened with; all by default.
         denial: only connections with (True) or without (False) the Denial
             Response extension; both by default.
         coverage: count every (side, state, message type) pair exercised.
@@ -454,13 +455,13 @@ def websocket_machine(
         raise ValueError(msg)
     kinds = [False, True] if denial is None else [denial]
 
-    def connection(self: _Base, setup: Setup) -> None:
+    def connection(self: GeneratedMachine, setup: Setup) -> None:
         self.open(setup)
 
-    def new_connection(self: _Base, setup: Setup) -> None:
+    def new_connection(self: GeneratedMachine, setup: Setup) -> None:
         self.open(setup)
 
-    def walk_to_a_pair(self: _Base, setup: Setup) -> None:
+    def walk_to_a_state(self: GeneratedMachine, setup: Setup) -> None:
         self.open(setup)
 
     namespace: dict[str, Any] = {
@@ -468,12 +469,13 @@ def websocket_machine(
         "coverage": coverage,
         "versions": chosen,
         "steps": 0,
-        "connection": initialize(setup=setups(kinds))(connection),
-        "new_connection": rule(setup=setups(kinds, walk=False))(new_connection),
+        "connection": initialize(setup=setups(chosen, kinds))(connection),
+        "new_connection": rule(setup=setups(chosen, kinds))(new_connection),
         # Walks get a rule of their own: a draw late in an example varies more
-        # from one example to the next than the first one does.
-        "walk_to_a_pair": rule(setup=setups(kinds, walk=True))(walk_to_a_pair),
+        # from one example to the next than the first one does. With the
+        # denial extension every pair can be reached, so walks use it when they may.
+        "walk_to_a_state": rule(setup=setups(chosen, kinds[-1:], walk=True))(walk_to_a_state),
         "__doc__": f"The spec's state machine, generated for {getattr(factory, '__qualname__', factory)}.",
     }
     namespace.update({s.name: _method(s) for s in specs if s.name not in excluded})
-    return type(name, (_Base,), namespace)
+    return type(name, (GeneratedMachine,), namespace)

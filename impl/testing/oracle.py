@@ -70,10 +70,6 @@ class ModelNode:
     def __repr__(self) -> str:
         return f"<ModelNode receive={self.names[0]} send={self.names[1]}>"
 
-    def state(self, side: Side) -> State:
-        """The state of one side."""
-        return self.states[0] if side is Side.RECEIVE else self.states[1]
-
     def step(self, side: Side, message_type: object, message: Mapping[str, Any] | None = None) -> ModelNode | None:
         """Where a message of this type leads, or None when the spec refuses it here.
 
@@ -150,9 +146,7 @@ class Oracle:
         own, other = (states[0], states[1]) if side is Side.RECEIVE else (states[1], states[0])
         if known.value in self._model.machines[side].get_triggers(own.name):
             # The side's own table has a row: a joint constraint refused it.
-            return next(
-                c.kind for c in JOINT_CONSTRAINTS if c.side is side and (not c.messages or known in c.messages) and other in c.other_states
-            )
+            return next(c.kind for c in JOINT_CONSTRAINTS if c.side is side and (not c.messages or known in c.messages) and other in c.other_states)
         return next(r.kind for r in REJECTIONS if r.side is side and r.state is own and r.message is known)
 
 

@@ -110,23 +110,25 @@ def _normal(message: Any) -> Any:
     # None is absent, a key at its default is absent, header pairs are tuples.
     if not isinstance(message, Mapping):
         return message
-    kind = _TYPES.get(message.get("type")) if isinstance(message.get("type"), str) else None
+    name = message.get("type")
+    kind = _TYPES.get(name) if isinstance(name, str) else None
     if kind is None:
         return dict(message)
     fields = {f.name: f for f in MESSAGE_SCHEMAS[kind].fields}
     normal: dict[str, Any] = {}
     for key, value in message.items():
         field = fields.get(key)
+        shown = value
         if field is not None:
             if value is None and field.nullable:
                 continue
             if field.kind is ValueKind.HEADERS and isinstance(value, list | tuple):
-                value = [tuple(pair) if isinstance(pair, list | tuple) else pair for pair in value]
-                if not value:
+                shown = [tuple(pair) if isinstance(pair, list | tuple) else pair for pair in value]
+                if not shown:
                     continue
             elif type(value) is type(field.default) and value == field.default:
                 continue
-        normal[key] = value
+        normal[key] = shown
     return normal
 
 

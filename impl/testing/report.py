@@ -15,8 +15,10 @@ from ..spec import SpecVersion
 __all__ = ["coverage_report"]
 
 
-def coverage_report(coverage: Coverage, versions: Iterable[SpecVersion] = tuple(SpecVersion)) -> str:
+def coverage_report(coverage: Coverage, versions: Iterable[SpecVersion] = tuple(SpecVersion), *, misses: int | None = None) -> str:
     """The coverage record as a table: per version, pairs hit (allowed, refused) out of all, then the misses.
+
+    ``misses`` caps how many missed pairs are listed (all by default).
 
     Example::
 
@@ -37,5 +39,8 @@ def coverage_report(coverage: Coverage, versions: Iterable[SpecVersion] = tuple(
     every = all_pairs(chosen)
     lines.append(f"{'all':<8}{sum(1 for p in every if p in hit):>5}{len(every):>7}")
     missed = coverage.missed(chosen)
-    lines += [f"missed: {pair.key()}" for pair in missed]
+    shown = missed if misses is None else missed[:misses]
+    lines += [f"missed: {pair.key()}" for pair in shown]
+    if len(shown) < len(missed):
+        lines.append(f"... and {len(missed) - len(shown)} more")
     return "\n".join(lines)

@@ -182,6 +182,12 @@ class FakeServer:
         """Queue anything, as a broken server would; ``valid`` says whether its fields are valid."""
         self._queue(message, valid=valid)
 
+    def withdraw(self) -> list[Any]:
+        """Take back the queued messages the application has not received, and return them."""
+        left = self.inbox[self.taken :]
+        del self.inbox[self.taken :], self.valid[self.taken :]
+        return left
+
     def fail_sends(self) -> None:
         """From now on ``send()`` raises ``OSError``: the transport is gone (WS-041)."""
         self.failing = True

@@ -23,9 +23,10 @@ its rule arguments need not depend on the connection it draws.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import string
-from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cache, partial
 from typing import Any
 
 from hypothesis import strategies as st
@@ -82,7 +83,8 @@ def _version(value: SpecVersion | str) -> SpecVersion:
 
 
 def _params(field: Field, check: Check) -> list[Any]:
-    return [c.param for c in field.constraints if c.check is check]
+    found: list[Any] = [c.param for c in field.constraints if c.check is check]
+    return found
 
 
 def _gated(field: Field, side: Side | None, version: SpecVersion) -> bool:
@@ -123,9 +125,8 @@ def bad(value: Any) -> Bad:
 
 def _ints(field: Field) -> Strategy:
     ranges: tuple[tuple[int, int], ...] = (*(r for p in _params(field, Check.CLOSE_CODE) for r in p), *_params(field, Check.INT_RANGE))
+    ranges = ranges or ((-(2**31), 2**31),)  # an int no constraint bounds
     excluded = {v for p in _params(field, Check.EXCLUDES) for v in p}
-    if not ranges:
-        ranges = ((-(2**31), 2**31),)
     edges = sorted({v for low, high in ranges for v in (low, high)})
     values = st.one_of(st.sampled_from(edges), *(st.integers(low, high) for low, high in ranges))
     return values.filter(lambda v: v not in excluded) if excluded else values
@@ -190,7 +191,8 @@ def _valid(field: Field, version: SpecVersion, subprotocols: Sequence[str]) -> S
 
 def _empty(kind: ValueKind) -> Strategy:
     # The values a field newer than the connection may still carry (AMB-06).
-    return st.sampled_from({ValueKind.STR: [""], ValueKind.BYTES: [b""], ValueKind.HEADERS: [[], ()]}.get(kind, [[]]))
+    empties: dict[ValueKind, list[Any]] = {ValueKind.STR: [""], ValueKind.BYTES: [b""], ValueKind.HEADERS: [[], ()]}
+    return st.sampled_from(empties.get(kind, [[]]))
 
 
 # -- invalid values ------------------------------------------------------------------------
@@ -225,22 +227,23 @@ def _outside(ranges: Iterable[tuple[int, int]]) -> Strategy:
 
 def _breaking(field: Field, constraint: Constraint, version: SpecVersion, subprotocols: Sequence[str]) -> Strategy | None:
     """Values of the right type that break this one constraint; None when none can."""
-    check, param = constraint.check, constraint.param
+    check = constraint.check
+    param: Any = constraint.param
     if check is Check.EQUALS:
-        return st.sampled_from(["http", "websocket2", "2.9", "3"]).filter(lambda v: v not in param)  # type: ignore[operator]
+        return st.sampled_from(["http", "websocket2", "2.9", "3"]).filter(lambda v: v not in param)
     if check is Check.EXCLUDES:
-        return st.sampled_from(param)  # type: ignore[arg-type]
+        return st.sampled_from(param)
     if check is Check.NOT_EMPTY:
         return st.just("")
     if check is Check.UTF8:
         return st.builds(lambda head, bad, tail: head + bad + tail, st.text(max_size=3), _LONE_SURROGATES, st.text(max_size=3))
     if check is Check.MAX_UTF8_BYTES:
-        limit: int = param  # type: ignore[assignment]
+        limit: int = param
         return st.integers(1, 12).flatmap(lambda extra: st.sampled_from(["a" * (limit + extra), "é" * (limit // 2 + extra)]))
     if check is Check.CLOSE_CODE:
-        return _outside(param)  # type: ignore[arg-type]
+        return _outside(param)
     if check is Check.INT_RANGE:
-        return _outside((param,))  # type: ignore[arg-type]
+        return _outside((param,))
     if check is Check.NOT_TRUE:
         return st.just(True)
     if check is Check.OFFERED_SUBPROTOCOL:
@@ -252,12 +255,12 @@ def _breaking(field: Field, constraint: Constraint, version: SpecVersion, subpro
         bad_token = st.builds(lambda good, bad: [*good, bad], st.lists(_TOKENS, unique=True, max_size=2), _NOT_TOKENS)
         return bad_token | _TOKENS.map(lambda t: [t, t])
     if check is Check.PORT_NONE_SINCE:
-        since: SpecVersion = param  # type: ignore[assignment]
+        since: SpecVersion = param
         return st.just(["/tmp/server.sock", None]) if VERSION_RANK[version] < VERSION_RANK[since] else None
     return None  # ONLY_WITH is about the sibling key, not the value: see _Builder
 
 
-_BAD_HEADERS = {
+_BAD_HEADERS: dict[Check, Callable[[Any], Strategy]] = {
     Check.LOWERCASE_HEADER_NAMES: lambda _: st.tuples(_UPPER_NAMES, st.just(b"v")),
     Check.NO_PSEUDO_HEADERS: lambda _: st.tuples(st.sampled_from([b":authority", b":path"]), st.just(b"v")),
     Check.FORBIDDEN_HEADER_NAMES: lambda names: st.tuples(st.sampled_from([n.encode() for n in names]), st.just(b"v")),
@@ -358,8 +361,7 @@ class _Builder:
             values = self.values(name, plan)
             if field.nullable and name not in plan.require:
                 values = st.none() if values is None else values | st.none()
-            if values is None:
-                continue
+            assert values is not None, f"{name} can hold no valid value"
             (required if field.required or name in plan.require else optional)[key] = values
         return st.fixed_dictionaries(required, optional=optional)
 
@@ -379,14 +381,16 @@ def _message_type(message_type: MessageType | str) -> MessageType:
     return message_type if isinstance(message_type, MessageType) else MessageType(message_type)
 
 
+@cache
 def _message_plans(
-    message_type: MessageType | str, version: SpecVersion | str, subprotocols: Sequence[str], keys: Iterable[str] | None
+    kind: MessageType, version: SpecVersion, subprotocols: tuple[str, ...], keys: frozenset[str] | None
 ) -> tuple[_Builder, list[_Plan], list[tuple[str, ...]]]:
-    """The builder of one message type, the plans of its valid shapes, and its exactly-one groups."""
-    kind = _message_type(message_type)
+    """The builder of one message type, the plans of its valid shapes, and its exactly-one groups.
+
+    Building strategies costs far more than drawing from them: each is built once.
+    """
     schema = MESSAGE_SCHEMAS[kind]
-    keys = None if keys is None else set(keys)
-    builder = _Builder([f for f in schema.fields if keys is None or f.name in keys], schema.side, _version(version), tuple(subprotocols))
+    builder = _Builder([f for f in schema.fields if keys is None or f.name in keys], schema.side, version, subprotocols)
     typed = _Plan(extra={"": {"type": st.just(kind.value)}})
     groups = [tuple(n for n in names if n in builder.fields) for names in _exactly_one(schema.constraints)]
     plans = [typed]
@@ -420,7 +424,13 @@ def messages(
     Returns:
         A strategy of dicts that pass the message's checks for that version.
     """
-    builder, plans, _ = _message_plans(message_type, version, subprotocols, keys)
+    chosen = None if keys is None else frozenset(keys)
+    return _valid_messages(_message_type(message_type), _version(version), tuple(subprotocols), chosen)
+
+
+@cache
+def _valid_messages(kind: MessageType, version: SpecVersion, subprotocols: tuple[str, ...], keys: frozenset[str] | None) -> Strategy:
+    builder, plans, _ = _message_plans(kind, version, subprotocols, keys)
     return st.one_of([builder.build(plan) for plan in plans])
 
 
@@ -438,14 +448,20 @@ def invalid_messages(
     or a rule over several fields (both or neither of ``bytes``/``text``).
     Arguments are those of :func:`messages`.
     """
-    builder, plans, groups = _message_plans(message_type, version, subprotocols, keys)
+    chosen = None if keys is None else frozenset(keys)
+    return _invalid_messages(_message_type(message_type), _version(version), tuple(subprotocols), chosen)
+
+
+@cache
+def _invalid_messages(kind: MessageType, version: SpecVersion, subprotocols: tuple[str, ...], keys: frozenset[str] | None) -> Strategy:
+    builder, plans, groups = _message_plans(kind, version, subprotocols, keys)
     defects: list[_Plan] = []
     for name, field in builder.fields.items():
         defects += [_Plan(fixed={name: bad}) for bad in _invalid(field, builder.side, builder.version, builder.subprotocols)]
         if field.required:
             defects.append(_Plan(omit=frozenset({name})))
     shapes = [plan | defect for plan in plans for defect in defects]
-    typed = _Plan(extra={"": {"type": st.just(_message_type(message_type).value)}})
+    typed = _Plan(extra={"": {"type": st.just(kind.value)}})
     for names in groups:
         if len(names) > 1:
             shapes.append(typed | _Plan(require=frozenset(names)))  # both set
@@ -484,7 +500,7 @@ def field_values(
     ``wrong_types=False`` the invalid values all have the field's type and
     break one of its constraints instead.
     """
-    builder, _, _ = _message_plans(message_type, version, subprotocols, None)
+    builder, _, _ = _message_plans(_message_type(message_type), _version(version), tuple(subprotocols), None)
     if valid:
         values = builder.values(field)
         return st.nothing() if values is None else values
@@ -602,31 +618,36 @@ def scopes(
         subprotocols: the subprotocols the client offers; any when None.
     """
 
-    def of_version(chosen: SpecVersion) -> Strategy:
-        builder = _Builder(SCOPE_SCHEMA.fields, None, chosen, ())
-        return st.one_of([builder.build(plan) for plan in _scope_plans(builder, chosen, subprotocols, denial)])
+    offered = None if subprotocols is None else tuple(subprotocols)
+    return _pick_version(version).flatmap(lambda chosen: _valid_scopes(chosen, offered, denial))
 
-    return _pick_version(version).flatmap(of_version)
+
+@cache
+def _valid_scopes(version: SpecVersion, subprotocols: tuple[str, ...] | None, denial: bool | None) -> Strategy:
+    builder = _Builder(SCOPE_SCHEMA.fields, None, version, ())
+    return st.one_of([builder.build(plan) for plan in _scope_plans(builder, version, subprotocols, denial)])
 
 
 def invalid_scopes(version: SpecVersion | str | None = None) -> st.SearchStrategy[dict[str, Any]]:
     """``websocket`` scopes that break exactly one rule of the scope schema."""
+    return _pick_version(version).flatmap(_invalid_scopes)
 
-    def of_version(chosen: SpecVersion) -> Strategy:
-        builder = _Builder(SCOPE_SCHEMA.fields, None, chosen, ())
-        base = _scope_plans(builder, chosen, None, None)[0]
-        defects: list[_Plan] = []
-        for name, spec_field in builder.fields.items():
-            # A key inside a dict needs that dict there.
-            parent = frozenset({name.rpartition(".")[0]} - {""})
-            defects += [_Plan(fixed={name: bad}, require=parent) for bad in _invalid(spec_field, None, chosen, ())]
-            if spec_field.required:
-                defects.append(_Plan(omit=frozenset({name})))
-        for spec_field, key, wanted in _only_with(builder.fields.values()):
-            elsewhere = _valid(builder.fields[key], chosen, ())
-            assert elsewhere is not None
-            parent = spec_field.name.rpartition(".")[0]
-            defects.append(_Plan(fixed={key: elsewhere.filter(lambda v, wanted=wanted: v != wanted)}, require=frozenset({spec_field.name, parent})))
-        return st.one_of([builder.build(base | defect) for defect in defects])
 
-    return _pick_version(version).flatmap(of_version)
+@cache
+def _invalid_scopes(chosen: SpecVersion) -> Strategy:
+    builder = _Builder(SCOPE_SCHEMA.fields, None, chosen, ())
+    base = _scope_plans(builder, chosen, None, None)[0]
+    defects: list[_Plan] = []
+    for name, spec_field in builder.fields.items():
+        # A key inside a dict needs that dict there.
+        parent = frozenset({name.rpartition(".")[0]} - {""})
+        defects += [_Plan(fixed={name: bad}, require=parent) for bad in _invalid(spec_field, None, chosen, ())]
+        if spec_field.required:
+            defects.append(_Plan(omit=frozenset({name})))
+    for spec_field, key, wanted in _only_with(builder.fields.values()):
+        elsewhere = _valid(builder.fields[key], chosen, ())
+        assert elsewhere is not None
+        container = spec_field.name.rpartition(".")[0]
+        elsewhere = elsewhere.filter(partial(operator.ne, wanted))
+        defects.append(_Plan(fixed={key: elsewhere}, require=frozenset({spec_field.name, container})))
+    return st.one_of([builder.build(base | defect) for defect in defects])

@@ -1,0 +1,18 @@
+"""The fuzzing benchmark runs and prints its contract line (no timing is asserted)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_fuzz_benchmark_prints_its_line() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "fuzz.py"), "--quick"], capture_output=True, text=True, timeout=120, check=True, cwd=ROOT
+    )
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"steps_ratio=\d+\.\d{3} coverage_s=(\d+\.\d{3}|inf) pairs=\d+/192", last), last
