@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .spec import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, MESSAGE_SCHEMAS, TRANSITIONS, MessageType, Side, State, Transition
+from .spec import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, MESSAGE_SCHEMAS, TRANSITIONS, JointConstraint, MessageType, Side, State, Transition
 
 __all__ = ["ReferenceModel"]
 
@@ -88,14 +88,17 @@ class ReferenceModel:
         def allowed(event: Any) -> bool:
             if not isinstance(trigger, MessageType):
                 return True
-            other = self.sides[side].peer.state
-            for constraint in JOINT_CONSTRAINTS:
-                hits = not constraint.messages or trigger in constraint.messages
-                if constraint.side is side and hits and other in {s.name for s in constraint.other_states}:
-                    return False
-            return True
+            return self.constraint(side, trigger, State[self.sides[side].peer.state]) is None
 
         return allowed
+
+    @staticmethod
+    def constraint(side: Side, message: MessageType, other: State) -> JointConstraint | None:
+        """The joint constraint that refuses ``message`` on ``side`` while the other side is in ``other``, if any."""
+        for constraint in JOINT_CONSTRAINTS:
+            if constraint.side is side and (not constraint.messages or message in constraint.messages) and other in constraint.other_states:
+                return constraint
+        return None
 
     def _settle(self, event: Any) -> None:
         changed = True

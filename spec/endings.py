@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .states import State
+
 __all__ = ["ENDING_RULES", "EndingRule"]
 
 
@@ -20,6 +22,8 @@ class EndingRule:
     name: str
     clauses: tuple[str, ...]
     reason: str
+    #: The send-side states in which the rule applies (empty: any).
+    send_states: tuple[State, ...] = ()
 
 
 #: Keyed by name: the situations the app checker recognises.
@@ -30,6 +34,7 @@ ENDING_RULES: dict[str, EndingRule] = {
             "handshake-unanswered",
             ("WS-024", "AMB-18"),
             "the application ended without answering the handshake with accept, close or a denial response",
+            (State.CONNECTING,),
         ),
         EndingRule(
             "waits-after-disconnect",
@@ -40,6 +45,7 @@ ENDING_RULES: dict[str, EndingRule] = {
             "raises-while-open",
             ("AW-05", "AMB-18"),
             "the application raised while the connection was open, leaving the close code to the server",
+            (State.CONNECTED, State.RESPONSE),
         ),
         EndingRule(
             "outlives-connection",

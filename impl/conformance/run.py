@@ -31,8 +31,6 @@ from .client import Script
 __all__ = ["Finding", "Run", "run_async", "run_script"]
 
 _CONNECT = {"type": MessageType.CONNECT.value}
-# Send-side states in which the application still owes the connection a close.
-_OPEN = (State.CONNECTED, State.RESPONSE)
 
 
 @dataclass(frozen=True)
@@ -120,7 +118,7 @@ async def run_async(app: Any, script: Script, *, timeout: float, coverage: Cover
         if isinstance(error, ProtocolViolation):
             # The app used asgiws.WebSocket, which refused the message before the server saw it.
             run.findings.append(_from_violation(error))
-        elif error is not None and view[1] in _OPEN and view[0] is not State.DISCONNECTED:
+        elif error is not None and view[1] in ENDING_RULES["raises-while-open"].send_states and view[0] is not State.DISCONNECTED:
             finding = _ending("raises-while-open", None, states)
             run.findings.append(Finding(finding.clause, None, states, f"{finding.detail}: {type(error).__name__}: {error}"))
     else:
@@ -130,7 +128,7 @@ async def run_async(app: Any, script: Script, *, timeout: float, coverage: Cover
             run.findings.append(_ending("waits-after-disconnect", MessageType.RECEIVE.value, states))
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    if view[1] is State.CONNECTING:
+    if view[1] in ENDING_RULES["handshake-unanswered"].send_states:
         run.findings.append(_ending("handshake-unanswered", None, states))
     return run
 

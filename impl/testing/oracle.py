@@ -25,7 +25,6 @@ from typing import Any
 
 from ..model import ReferenceModel
 from ..spec import (
-    JOINT_CONSTRAINTS,
     MESSAGE_SCHEMAS,
     MESSAGE_SIDE,
     REJECTIONS,
@@ -146,7 +145,9 @@ class Oracle:
         own, other = (states[0], states[1]) if side is Side.RECEIVE else (states[1], states[0])
         if known.value in self._model.machines[side].get_triggers(own.name):
             # The side's own table has a row: a joint constraint refused it.
-            return next(c.kind for c in JOINT_CONSTRAINTS if c.side is side and (not c.messages or known in c.messages) and other in c.other_states)
+            constraint = ReferenceModel.constraint(side, known, other)
+            assert constraint is not None, (side, states, known)
+            return constraint.kind
         return next(r.kind for r in REJECTIONS if r.side is side and r.state is own and r.message is known)
 
 
