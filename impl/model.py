@@ -15,9 +15,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .spec import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, MESSAGE_SCHEMAS, TRANSITIONS, JointConstraint, MessageType, Side, State, Transition
+from .spec import (
+    JOINT_CONSTRAINTS,
+    JOINT_TRANSITIONS,
+    MESSAGE_SCHEMAS,
+    MESSAGE_SIDE,
+    REJECTIONS,
+    TRANSITIONS,
+    JointConstraint,
+    MessageType,
+    Side,
+    State,
+    Transition,
+    ViolationKind,
+)
 
 __all__ = ["ReferenceModel"]
+
+_TYPES: dict[str, MessageType] = {m.value: m for m in MessageType}
 
 
 def _import_transitions() -> Any:
@@ -48,6 +63,7 @@ class ReferenceModel:
 
     def __init__(self, *, denial: bool) -> None:
         transitions = _import_transitions()
+        self.denial = denial
         self.sides = {side: _SideModel(side) for side in Side}
         self.sides[Side.RECEIVE].peer = self.sides[Side.SEND]
         self.sides[Side.SEND].peer = self.sides[Side.RECEIVE]
@@ -99,6 +115,26 @@ class ReferenceModel:
             if constraint.side is side and (not constraint.messages or message in constraint.messages) and other in constraint.other_states:
                 return constraint
         return None
+
+    def refusal(self, side: Side, states: tuple[State, State], message_type: object) -> ViolationKind:
+        """Why the spec refuses a message of this type on ``side`` in ``states`` (ask only about a refused one).
+
+        In the order ``joint.py`` documents: a message that is not one of the
+        side's, or belongs to an extension that was not advertised, is invalid;
+        a joint constraint refuses only a message the side's own table allows;
+        every other refused pair has its row in ``REJECTIONS``.
+        """
+        known = _TYPES.get(message_type) if isinstance(message_type, str) else None
+        if known is None or MESSAGE_SIDE[known] is not side:
+            return ViolationKind.INVALID_MESSAGE
+        if MESSAGE_SCHEMAS[known].extension is not None and not self.denial:
+            return ViolationKind.INVALID_MESSAGE
+        own, other = (states[0], states[1]) if side is Side.RECEIVE else (states[1], states[0])
+        if known.value in self.machines[side].get_triggers(own.name):
+            constraint = self.constraint(side, known, other)
+            assert constraint is not None, (side, states, known)
+            return constraint.kind
+        return next(r.kind for r in REJECTIONS if r.side is side and r.state is own and r.message is known)
 
     def _settle(self, event: Any) -> None:
         changed = True

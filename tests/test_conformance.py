@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import asgiws
 from asgiws.cli import main
 from asgiws.conformance import Report, Script, TargetError, Violation, check_app, load_app, replay
 from asgiws.conformance.run import run_script
 from asgiws.spec import SpecVersion
+from asgiws.testing import AppDriver, ClientEvent, Transcript, websocket_scope
 
 BUGGY = [
     ("examples.apps.binary_echo_bug:app", "/ws", "WS-036"),
@@ -131,7 +134,8 @@ def test_a_vanishing_client_makes_later_sends_fail_from_2_4_on() -> None:
     for version, failed in (("2.3", False), ("2.4", True)):
         run = run_script(load_app("examples.apps.goodbye_bug:app"), Script(spec_version=version, path="/ws", leave=("vanish",)))
         assert [f.clause for f in run.findings] == ["J-09"]
-        assert (run.outbox[-1]["text"], failed) == ("goodbye!", failed)
+        assert (run.sent[-1]["text"], run.failed_sends[-1]) == ("goodbye!", failed)
+        assert run.client[-1].action == "vanishes"
 
 
 # -- lifespan -----------------------------------------------------------------------------------
@@ -325,8 +329,54 @@ async def _waits_for_data_first(scope: Any, receive: Any, send: Any) -> None:
 
 
 def test_a_client_that_cannot_send_its_data_leaves_instead() -> None:
-    run = run_script(_waits_for_data_first, Script(path="/ws", messages=(("text", "hi"),)))
+    run = run_script(_waits_for_data_first, Script(path="/ws", messages=(("text", "hi"),), leave=("close", 1001, "bye")))
     assert [f.clause for f in run.findings] == ["J-09", "WS-024"]  # it accepts once the client has left
+    assert [event.action for event in run.client] == ["connects", "disconnects"]
+    assert run.client[-1].message == {"type": "websocket.disconnect", "code": 1001, "reason": "bye"}
+
+
+# -- one engine for the checker and the app driver -------------------------------------------------
+
+
+def _script_of(events: list[ClientEvent]) -> Script | None:
+    """The script of a client that did what ``events`` say; None when a script cannot say it."""
+    received = [e.message for e in events if e.message["type"] == "websocket.receive"]
+    shapes = {len(m) == 3 for m in received}  # the other payload key present as None, or absent
+    if len(shapes) > 1:
+        return None
+    messages = tuple(("text", m["text"]) if m.get("text") is not None else ("bytes", m["bytes"]) for m in received)
+    last = events[-1]
+    leave: tuple[Any, ...] = ("close", 1000, None)
+    if last.vanishes:
+        leave = ("vanish",)
+    elif last.message["type"] == "websocket.disconnect":
+        leave = ("close", last.message["code"], last.message.get("reason"))
+    return Script(path="/ws", messages=messages, both_keys=shapes == {True}, leave=leave)
+
+
+def _seen(transcript: Transcript) -> tuple[Any, ...]:
+    return (
+        transcript.client,
+        transcript.received,
+        transcript.sent,
+        transcript.failed_sends,
+        [v.clause for v in transcript.violations],
+        transcript.findings,
+        transcript.outcome,
+        type(transcript.error),
+        transcript.states,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), target=st.sampled_from(["echo", "binary_echo_bug", "goodbye_bug", "json_close_bug", "undecided_bug"]))
+def test_a_scripted_and_a_drawn_client_making_the_same_choices_see_the_same_run(data: st.DataObject, target: str) -> None:
+    app = load_app(f"examples.apps.{target}:app")
+    drawn = AppDriver(app, websocket_scope("2.5", path="/ws"), max_events=4).run(data)
+    script = _script_of(drawn.client)
+    assume(script is not None)
+    assert script is not None
+    assert _seen(run_script(app, script)) == _seen(drawn)
 
 
 def test_the_cli_accepts_all_versions(capsys: pytest.CaptureFixture[str]) -> None:

@@ -332,3 +332,25 @@ def test_the_server_records_what_is_not_a_message_and_the_model_nodes_say_where_
     assert server.outbox == [["websocket.send"]]
     assert repr(server.view) == "<ModelNode receive=CONNECTING send=CONNECTING>"
     assert server.withdraw() == []
+
+
+def test_a_denial_response_forwards_its_start_and_its_body() -> None:
+    h = harness(denial=True)
+    h.client(CONNECT)
+    h.receive()
+    h.send_denial_response(403, b"go away", valid=True)
+    h.check()
+    assert [m["type"] for m in h.server.outbox] == ["websocket.http.response.start", "websocket.http.response.body"]
+    assert h.server.outbox[1]["body"] == b"go away"
+    assert [s.name for s in h.states] == ["RESPONSE", "DISCONNECTED"]
+
+
+def test_close_during_a_denial_response_is_refused() -> None:
+    h = harness(denial=True)
+    h.client(CONNECT)
+    h.receive()
+    h.send({"type": "websocket.http.response.start", "status": 403}, valid=True)
+    h.close(1000, None, valid=True)  # refused: the response must be finished with its body
+    h.check()
+    assert [m["type"] for m in h.server.outbox] == ["websocket.http.response.start"]
+    assert h.exercised >= {("2.5", "send", "RESPONSE", "websocket.close")}

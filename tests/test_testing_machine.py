@@ -13,7 +13,7 @@ import asgiws
 from asgiws.coverage import Coverage, all_pairs
 from asgiws.spec import MESSAGE_SIDE, Side, SpecVersion
 from asgiws.testing import Divergence, Setup, bad, coverage_report, walks, websocket_machine
-from asgiws.testing.machine import MACHINE_SUBPROTOCOLS, rule_specs
+from asgiws.testing.machine import MACHINE_SUBPROTOCOLS, rule_specs, sweep
 
 #: Enough examples for the derandomized run to reach every pair, with room to spare.
 COVERAGE_RUN = settings(settings.default, max_examples=100, stateful_step_count=50)
@@ -100,13 +100,63 @@ def test_bad_marks_a_value_meant_to_be_refused() -> None:
     assert bad(1) != 1
 
 
-def test_a_walk_probes_every_version_and_goes_on_with_one() -> None:
-    coverage = Coverage()
-    machine = websocket_machine(asgiws.WebSocket, coverage=coverage)()
-    path = ({"type": "websocket.connect"}, {"type": "websocket.close"}, {"type": "websocket.disconnect", "code": 1000})
-    machine.open(Setup("2.3", denial=True, subprotocols=MACHINE_SUBPROTOCOLS, connected=True, path=path, probe=True))
-    assert machine.harness.version is SpecVersion.V2_3
-    assert [s.name for s in machine.harness.states] == ["DISCONNECTED", "DISCONNECTED"]
-    # Every message of both sides is refused there, and each was tried, in every version.
-    assert len([p for p in coverage.refused if p.state == "DISCONNECTED"]) == 8 * 6
+def test_a_setup_opens_a_connection_of_its_version() -> None:
+    machine = websocket_machine(asgiws.WebSocket)()
+    machine.open(Setup("2.3", denial=True, subprotocols=MACHINE_SUBPROTOCOLS, connected=True))
+    first = machine.harness
+    assert first.version is SpecVersion.V2_3
+    assert first.subprotocols == MACHINE_SUBPROTOCOLS
+    assert first.server.queued == 1  # the connect, queued up front
+    first.receive()  # the application takes it
+    machine.open(Setup("2.0", denial=False))
+    assert machine.harness is not first
+    assert machine.harness.server.queued == 0
     machine.teardown()
+
+
+def test_the_sweep_exercises_every_pair_of_every_version() -> None:
+    coverage = Coverage()
+    walked = sweep(asgiws.WebSocket, tuple(SpecVersion), (False, True), coverage)
+    assert walked == (len(walks(denial=False)) + len(walks(denial=True))) * len(SpecVersion)
+    assert coverage.missed() == []
+    # In the states that end both sides, every message of both sides is refused, and each was tried.
+    assert len({p for p in coverage.refused if p.state == "DISCONNECTED"}) == 8 * 6
+
+
+class _Counted(asgiws.WebSocket):
+    """asgiws.WebSocket, counting the connections opened."""
+
+    opened = 0
+
+    def __init__(self, *args: Any) -> None:
+        type(self).opened += 1
+        super().__init__(*args)
+
+
+def test_the_sweep_runs_once_per_class_before_the_first_example() -> None:
+    machine = websocket_machine(_Counted, versions=["2.5"], denial=True, name="CountedMachine")
+    one_example = settings(settings.default, max_examples=1, stateful_step_count=2, phases=[Phase.generate])
+    run_state_machine_as_test(machine, settings=one_example)
+    after_one = _Counted.opened
+    assert machine.swept
+    assert after_one > len(walks(denial=True))  # the sweep, then the example's own connection
+    run_state_machine_as_test(machine, settings=one_example)
+    assert _Counted.opened - after_one < len(walks(denial=True))  # no second sweep
+    assert not hasattr(websocket_machine(asgiws.WebSocket, sweep_first=False), "sweep_every_state")
+
+
+class _RefusesNothingAfterTheEnd(asgiws.WebSocket):
+    """A broken implementation: once both sides are over, a send does nothing instead of raising."""
+
+    async def send(self, message: Any) -> None:
+        if self.application_state.name != "DISCONNECTED":
+            await super().send(message)
+
+
+def test_a_divergence_found_by_the_sweep_names_the_walk() -> None:
+    machine = websocket_machine(_RefusesNothingAfterTheEnd, versions=["2.4"], denial=False, name="SweptMachine")
+    with pytest.raises(Divergence) as caught:
+        run_state_machine_as_test(machine, settings=settings(settings.default, max_examples=5, phases=[Phase.generate]))
+    notes = getattr(caught.value, "__notes__", [])
+    assert any(note.startswith("found by the sweep: spec 2.4, denial False, after websocket.close") for note in notes), notes
+    assert not machine.swept

@@ -1,11 +1,12 @@
 """``asgiws check app``: explore client behaviour with Hypothesis and report every distinct violation.
 
 Hypothesis draws whole client scripts (:mod:`.client`); each runs against the
-application (:mod:`.run`). When a run finds a violation not seen before,
-Hypothesis shrinks the script to the smallest one that still shows it, and
-the check starts again looking for the next new one, until a whole round of
-examples finds nothing new. So each distinct (clause, message type, states)
-is reported once, with a minimal reproducer, however often it occurred.
+application in the app driver's engine (:mod:`.run`). When a run finds a
+violation not seen before, Hypothesis shrinks the script to the smallest one
+that still shows it, and the check starts again looking for the next new
+one, until a whole round of examples finds nothing new. So each distinct
+(clause, message type, states) is reported once, with a minimal
+reproducer, however often it occurred.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from collections.abc import Callable, Sequence
 from .._context import parse_version
 from ..coverage import Coverage
 from ..spec import LATEST_VERSION, SpecVersion
+from ..testing.driver import Finding
 from .client import Script, scripts
 from .report import Report, Violation
-from .run import Finding, run_async, run_script
+from .run import run_async, run_script
 from .target import ASGIApp, TargetError, lifespan, load_app
 
 __all__ = ["check_app", "replay", "reproducer"]

@@ -1,11 +1,14 @@
 """asgiws.testing: Hypothesis tests generated from the spec.
 
 * :func:`websocket_machine` holds any implementation of Starlette's
-  ``WebSocket`` API to the spec with a generated ``RuleBasedStateMachine``;
+  ``WebSocket`` API to the spec with a generated ``RuleBasedStateMachine``,
+  which first sweeps every state of the spec (:func:`sweep`);
 * :mod:`~asgiws.testing.strategies` draws valid and invalid messages and
   scopes, per schema and per spec version;
 * :class:`AppDriver` runs an ASGI application against an honest fake server
-  while Hypothesis plays the client;
+  while Hypothesis plays the client, and judges every message and how the
+  application ended; :func:`run_connection` is its engine, for any
+  :class:`Client`;
 * :func:`exhaustive_check` tries every message sequence of the joint machine
   up to a depth;
 * the pytest plugin (``asgiws.testing.plugin``, registered as an entry point)
@@ -29,10 +32,11 @@ except ImportError as error:  # pragma: no cover - the dev install has both; tes
 else:
     MISSING = None
     from ..coverage import Coverage, Pair, all_pairs
-    from .driver import AppDriver, ClientEvent, Transcript
+    from .client import Client, ClientEvent, DrawnClient
+    from .driver import AppDriver, Finding, Transcript, run_connection
     from .exhaustive import ExhaustiveReport, exhaustive_check
     from .harness import Divergence, Harness
-    from .machine import GeneratedMachine, Setup, walks, websocket_machine
+    from .machine import GeneratedMachine, Setup, sweep, walks, websocket_machine
     from .report import coverage_report
     from .server import FakeServer, websocket_scope
     from .strategies import Bad, bad, field_values, invalid_messages, invalid_scopes, messages, scopes, still_valid, unknown_messages
@@ -41,11 +45,14 @@ __all__ = [
     "MISSING",
     "AppDriver",
     "Bad",
+    "Client",
     "ClientEvent",
     "Coverage",
     "Divergence",
+    "DrawnClient",
     "ExhaustiveReport",
     "FakeServer",
+    "Finding",
     "GeneratedMachine",
     "Harness",
     "Pair",
@@ -59,8 +66,10 @@ __all__ = [
     "invalid_messages",
     "invalid_scopes",
     "messages",
+    "run_connection",
     "scopes",
     "still_valid",
+    "sweep",
     "unknown_messages",
     "walks",
     "websocket_machine",

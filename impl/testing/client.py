@@ -9,8 +9,11 @@ absent (uvicorn) or present as None (Hypercorn). The transport signal
 (``Signal.SEND_FAILED``) adds the client vanishing: the connection drops, the
 server reports a disconnect with 1006 and its ``send()`` raises ``OSError``.
 
-The state machine turns each action into a rule; the app driver draws them
-one at a time.
+The state machine turns each action into a rule. The app driver's engine
+(:func:`~asgiws.testing.driver.run_connection`) asks a :class:`Client` what it
+does each time the application waits for a message: :class:`DrawnClient`
+draws an action at a time with Hypothesis, the app checker's scripted client
+plays a script, and a test can bring its own.
 """
 
 from __future__ import annotations
@@ -18,14 +21,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hypothesis import strategies as st
 
 from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, TRANSITIONS, Check, MessageType, Side, Signal
 from . import strategies
 
-__all__ = ["DISCONNECT_CODES", "JSON_VALUES", "ClientAction", "client_actions"]
+if TYPE_CHECKING:
+    from .server import FakeServer
+
+__all__ = ["DISCONNECT_CODES", "JSON_VALUES", "Client", "ClientAction", "ClientEvent", "DrawnClient", "client_actions"]
 
 #: The close codes the client leaves with: normal, going away, no code,
 #: abnormal, service restart, and one of the application range.
@@ -61,6 +68,46 @@ class ClientAction:
     vanishes: bool = False
 
 
+@dataclass(frozen=True)
+class ClientEvent:
+    """What the client did: the action's name and the message the server delivered for it.
+
+    ``vanishes`` says the transport died with it: from spec 2.4 on the
+    server's ``send()`` raises ``OSError`` from then on (before 2.4 it drops
+    what the application sends).
+    """
+
+    action: str
+    message: dict[str, Any]
+    vanishes: bool = False
+
+    @classmethod
+    def of(cls, message: dict[str, Any], *, vanishes: bool = False) -> ClientEvent:
+        """The event that makes the server deliver ``message``, named as :func:`client_actions` names its action."""
+        if vanishes:
+            return cls(_SIGNAL_VERBS[Signal.SEND_FAILED], message, vanishes=True)
+        message_type = MessageType(message["type"])
+        payload = [name for name in _payload_names(message_type) if message.get(name) is not None]
+        return cls("_".join([_VERBS[message_type], *payload]), message)
+
+
+class Client(Protocol):
+    """Whoever plays the client in :func:`~asgiws.testing.driver.run_connection`."""
+
+    def act(self, server: FakeServer) -> ClientEvent | None:
+        """What the client does now that the application waits for a message; None when it has nothing more to do.
+
+        The event's message must be one the server may deliver now
+        (``server.deliverable(message_type)``).
+        """
+
+
+def _payload_names(message_type: MessageType) -> tuple[str, ...]:
+    # The keys of which a message carries exactly one (text or bytes): one action each.
+    groups: list[tuple[str, ...]] = [c.param for c in MESSAGE_SCHEMAS[message_type].constraints if c.check is Check.EXACTLY_ONE]  # type: ignore[misc]
+    return groups[0] if groups else ()
+
+
 def _payload(message_type: MessageType, others: list[str]) -> Callable[..., dict[str, Any]]:
     def build(other_as_none: bool, **payload: Any) -> dict[str, Any]:
         return {"type": message_type.value, **payload, **dict.fromkeys(others if other_as_none else ())}
@@ -90,16 +137,14 @@ def client_actions() -> list[ClientAction]:
     for message_type, side in MESSAGE_SIDE.items():
         if side is not Side.RECEIVE:
             continue
-        schema = MESSAGE_SCHEMAS[message_type]
-        groups: list[tuple[str, ...]] = [c.param for c in schema.constraints if c.check is Check.EXACTLY_ONE]  # type: ignore[misc]
         verb = _VERBS[message_type]
-        if groups:
-            (names,) = groups
+        names = _payload_names(message_type)
+        if names:
             for name in names:
                 arguments = {name: _values(message_type, name, False), "other_as_none": st.booleans()}
                 actions.append(ClientAction(f"{verb}_{name}", message_type, arguments, _payload(message_type, [n for n in names if n != name])))
             continue
-        arguments = {f.name: _values(message_type, f.name, f.nullable) for f in schema.fields}
+        arguments = {f.name: _values(message_type, f.name, f.nullable) for f in MESSAGE_SCHEMAS[message_type].fields}
         actions.append(ClientAction(verb, message_type, arguments, _fields(message_type)))
     signals = sorted({row.trigger for rows in TRANSITIONS.values() for row in rows if isinstance(row.trigger, Signal)})
     for signal in signals:
@@ -107,3 +152,38 @@ def client_actions() -> list[ClientAction]:
         vanish = {"type": MessageType.DISCONNECT.value, "code": SEND_FAILED_CLOSE_CODE}
         actions.append(ClientAction(_SIGNAL_VERBS[signal], MessageType.DISCONNECT, {}, lambda vanish=vanish: dict(vanish), vanishes=True))
     return actions
+
+
+@cache
+def _actions() -> tuple[ClientAction, ...]:
+    return tuple(client_actions())
+
+
+class DrawnClient:
+    """A client whose every action Hypothesis draws, among those a conformant server may deliver then.
+
+    Args:
+        data: the test's ``st.data()`` object.
+        max_events: how many actions it draws; then it leaves (it disconnects,
+            or connects first so that it can), so that every run ends.
+    """
+
+    def __init__(self, data: st.DataObject, *, max_events: int = 10) -> None:
+        self.data = data
+        self.max_events = max_events
+        self.events = 0
+
+    def act(self, server: FakeServer) -> ClientEvent | None:
+        """Draw the next action; None once the client has gone and nothing can be delivered."""
+        choices = [a for a in _actions() if server.deliverable(a.message_type)]
+        if not choices:
+            return None
+        if self.events >= self.max_events:
+            # Out of patience: the client leaves, or connects so that it can.
+            kinds = {a.message_type: a for a in choices if not a.vanishes}
+            action = kinds.get(MessageType.DISCONNECT) or kinds[MessageType.CONNECT]
+        else:
+            action = self.data.draw(st.sampled_from(choices), label="client action")
+        self.events += 1
+        arguments = self.data.draw(st.fixed_dictionaries(action.arguments), label=action.name) if action.arguments else {}
+        return ClientEvent(action.name, action.message(**arguments), action.vanishes)

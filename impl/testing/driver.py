@@ -1,54 +1,74 @@
-"""Drive an ASGI application with Hypothesis playing the client.
+"""Run an ASGI application against a client, judge every message, and judge how it ended.
 
-:class:`AppDriver` runs ``app(scope, receive, send)`` as a task on an event
-loop, against the same honest :class:`~asgiws.testing.server.FakeServer` the
-state machine uses, with an ``asyncio`` waiter. Whenever the application
-waits for a message, the client acts: an action drawn by Hypothesis among
-those a conformant server may deliver at that point
-(:mod:`~asgiws.testing.client`). Every message in both directions is judged
-by a :class:`~asgiws.ConnectionState`, which counts the pairs it sees in the
-coverage record and keeps what it refuses as violations.
+:func:`run_connection` is the one engine behind both the app driver
+(:class:`AppDriver`, Hypothesis playing the client) and the app checker
+(``asgiws check app``, a scripted client). It runs ``app(scope, receive,
+send)`` as a task on an event loop, against the same honest
+:class:`~asgiws.testing.server.FakeServer` the state machine uses, with an
+``asyncio`` waiter. Whenever the application waits for a message and nothing
+is queued, the :class:`~asgiws.testing.client.Client` acts. Every message in
+both directions is judged by a :class:`~asgiws.ConnectionState`, which counts
+the pairs it sees in the coverage record and keeps what it refuses.
 
-Nothing waits for ever. Every wait for the application is bounded by
-``timeout``; an application that neither finishes nor waits for a message in
-time is cancelled and the transcript says so, and so is one that waits for a
-message after the client has gone (a real server would leave it waiting for
-ever, AMB-17). The client gives up after ``max_events`` actions and leaves,
-so that every run ends.
+The client acts only when the application waits for it, so a run never
+sleeps: an application that waits for something the client cannot give
+(anything after the disconnect) is blocked for good, and that is a verdict
+reached at once. Only an application that stays busy runs into the
+``timeout``, which bounds every wait; it is then cancelled.
+
+Besides the messages, the way the application ends is judged, by the rules
+of ``asgiws.spec.endings``: it must answer the handshake, must not wait for a
+message after the disconnect, must not raise while the connection is open,
+and must end once the connection has. Everything wrong with a run is a
+:class:`Finding`, with its clause.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
 
+from .._context import VERSION_RANK
 from .._machine import ConnectionState
 from ..coverage import Coverage
 from ..exceptions import ProtocolViolation
-from ..spec import MessageType
-from .client import ClientAction, client_actions
+from ..spec import ENDING_RULES, SEND_RAISES_SINCE, MessageType, Side, State
+from .client import Client, ClientEvent, DrawnClient
 from .server import AsyncioWaiter, FakeServer, websocket_scope
 
-__all__ = ["ASGIApp", "AppDriver", "ClientEvent", "Transcript"]
+__all__ = ["ASGIApp", "AppDriver", "ClientEvent", "Finding", "Transcript", "run_connection"]
 
 #: An ASGI application.
 ASGIApp = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 #: How a run ended.
 RETURNED, RAISED, TIMED_OUT, WAITED_AFTER_DISCONNECT = "returned", "raised", "timed out", "waited after the disconnect"
+#: The client had nothing more to do while the connection was open, and the application waited for it.
+LEFT_WAITING = "left waiting"
 
 
 @dataclass(frozen=True)
-class ClientEvent:
-    """What the client did: the action's name and the message the server delivered for it."""
+class Finding:
+    """One thing wrong with a run: a refused message, or the way the application ended.
 
-    action: str
-    message: dict[str, Any]
+    Attributes:
+        clause: the clause broken.
+        message_type: the offending message's type; None when it is how the
+            application ended, or when the message had no known type.
+        state: the (receive, send) states when it happened, by name.
+        detail: what exactly was wrong.
+        side: who is at fault: "application", or "server" for what it delivered.
+    """
+
+    clause: str
+    message_type: str | None
+    state: tuple[str, str]
+    detail: str
+    side: str = "application"
 
 
 @dataclass
@@ -62,8 +82,12 @@ class Transcript:
         sent: every message the application sent, in order.
         failed_sends: for each sent message, whether ``send()`` raised ``OSError``.
         violations: what the judge refused, in order.
-        outcome: how the run ended: "returned", "raised", "timed out" or
-            "waited after the disconnect".
+        findings: everything wrong with the run, each with its clause: the
+            messages the judge refused, one the application's own
+            ``asgiws.WebSocket`` refused, and how the application ended.
+        outcome: how the run ended: "returned", "raised", "timed out",
+            "waited after the disconnect", or "left waiting" (the client had
+            nothing more to do while the connection was open).
         error: what the application raised, when it raised.
         states: the (receive, send) states the judge ended in, by name.
     """
@@ -74,13 +98,139 @@ class Transcript:
     sent: list[Any] = field(default_factory=list)
     failed_sends: list[bool] = field(default_factory=list)
     violations: list[ProtocolViolation] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     outcome: str = RETURNED
     error: BaseException | None = None
     states: tuple[str, str] = ("CONNECTING", "CONNECTING")
 
 
+async def run_connection(
+    app: ASGIApp,
+    scope: dict[str, Any],
+    client: Client,
+    *,
+    coverage: Coverage | None = None,
+    timeout: float = 1.0,
+    connected: bool = True,
+) -> Transcript:
+    """Run ``app`` for one connection against ``client`` on the running event loop, and judge it.
+
+    Args:
+        app: the ASGI application.
+        scope: the connection scope; its spec version decides what the
+            judge allows, and whether a vanishing client makes ``send()``
+            raise (from 2.4 on).
+        client: what the client does each time the application waits.
+        coverage: count the pairs every message exercises in this record.
+        timeout: how long, in seconds, to wait for the application to finish
+            or to wait for a message, each time.
+        connected: queue ``websocket.connect`` before starting the
+            application, as servers do; otherwise the client connects.
+    """
+    judge = ConnectionState(scope, coverage=coverage)
+    waiter = AsyncioWaiter()
+    server = FakeServer(denial=judge.context.denial, waiter=waiter, judge=judge)
+    vanishing_raises = VERSION_RANK[judge.context.version] >= VERSION_RANK[SEND_RAISES_SINCE]
+    transcript = Transcript(scope)
+    if connected:  # servers queue the connect before they start the application
+        _deliver(server, transcript, ClientEvent.of({"type": MessageType.CONNECT.value}), vanishing_raises)
+    task: asyncio.Future[None] = asyncio.ensure_future(app(scope, server.receive, server.send))
+    while (waiting := await _until_waiting(task, waiter, server, timeout)) and not task.done():
+        event = client.act(server)
+        if event is None:
+            break
+        _deliver(server, transcript, event, vanishing_raises)
+    # What happened, by the reference model's account: a message the judge
+    # refused still reached the fake server, and the ending is judged on that.
+    # What the application sends while it is cancelled below is recorded (and
+    # judged, in violations) but is no finding: stopping it is the test's
+    # doing, not the client's.
+    view = server.view.states
+    states = (view[0].name, view[1].name)
+    transcript.findings += [_from_violation(v) for v in server.violations]
+    if task.done():
+        _judge_return(task, transcript, view)
+    else:
+        if not waiting:
+            transcript.outcome = TIMED_OUT
+            transcript.findings.append(_ending("outlives-connection", None, states))
+        elif server.client_gone:
+            transcript.outcome = WAITED_AFTER_DISCONNECT
+            transcript.findings.append(_ending("waits-after-disconnect", MessageType.RECEIVE.value, states))
+        else:
+            transcript.outcome = LEFT_WAITING
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)  # an application that swallows the cancellation ends here too
+    if view[1] in ENDING_RULES["handshake-unanswered"].send_states:
+        transcript.findings.append(_ending("handshake-unanswered", None, states))
+    transcript.received = server.inbox[: server.taken]
+    transcript.sent = list(server.outbox)
+    transcript.failed_sends = list(server.failed)
+    transcript.violations = list(server.violations)
+    transcript.states = (judge.states[0].name, judge.states[1].name)
+    return transcript
+
+
+def _deliver(server: FakeServer, transcript: Transcript, event: ClientEvent, vanishing_raises: bool) -> None:
+    if event.vanishes and vanishing_raises:
+        server.fail_sends()  # the transport went first: sends now raise OSError
+    server.deliver(event.message)
+    transcript.client.append(event)
+
+
+async def _until_waiting(task: asyncio.Future[None], waiter: AsyncioWaiter, server: FakeServer, timeout: float) -> bool:
+    """Let the app run until it ends or waits with nothing queued; False on timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not task.done():
+        if waiter.waiting and not server.queued:
+            return True
+        waiter.parked.clear()
+        parked: asyncio.Future[Any] = asyncio.ensure_future(waiter.parked.wait())
+        racing: set[asyncio.Future[Any]] = {task, parked}
+        done, _ = await asyncio.wait(racing, timeout=max(deadline - loop.time(), 0), return_when=asyncio.FIRST_COMPLETED)
+        parked.cancel()
+        if not done:
+            return False
+    return True
+
+
+def _judge_return(task: asyncio.Future[None], transcript: Transcript, view: tuple[State, State]) -> None:
+    try:
+        error = task.exception()
+    except asyncio.CancelledError as cancelled:  # the application cancelled itself
+        error = cancelled
+    if error is None:
+        return
+    transcript.outcome = RAISED
+    transcript.error = error
+    if isinstance(error, ProtocolViolation):
+        # The app used asgiws.WebSocket, which refused the message before the server saw it.
+        transcript.findings.append(_from_violation(error))
+    elif view[1] in ENDING_RULES["raises-while-open"].send_states and view[0] is not State.DISCONNECTED:
+        states = (view[0].name, view[1].name)
+        finding = _ending("raises-while-open", None, states)
+        transcript.findings.append(Finding(finding.clause, None, states, f"{finding.detail}: {type(error).__name__}: {error}"))
+
+
+def _ending(name: str, message_type: str | None, states: tuple[str, str]) -> Finding:
+    rule = ENDING_RULES[name]
+    return Finding(rule.clauses[0], message_type, states, rule.reason)
+
+
+def _from_violation(error: ProtocolViolation) -> Finding:
+    states = (error.states[0].name, error.states[1].name)
+    message_type = error.message_type if isinstance(error.message_type, str) else None
+    side = "application" if error.side is Side.SEND else "server"
+    return Finding(error.clause, message_type, states, str(error), side)
+
+
 class AppDriver:
     """Run an ASGI application against the fake server, with the client's behaviour drawn by Hypothesis.
+
+    A :class:`~asgiws.testing.client.DrawnClient` and :func:`run_connection`:
+    the client connects, then draws each action among those a conformant
+    server may deliver at that point.
 
     Args:
         app: the ASGI application, ``async def app(scope, receive, send)``.
@@ -96,7 +246,7 @@ class AppDriver:
         @given(st.data())
         def test_my_app(data):
             transcript = AppDriver(app).run(data)
-            assert transcript.violations == []
+            assert transcript.findings == []
     """
 
     def __init__(
@@ -113,7 +263,6 @@ class AppDriver:
         self.coverage = coverage
         self.timeout = timeout
         self.max_events = max_events
-        self.actions = client_actions()
 
     def run(self, data: st.DataObject) -> Transcript:
         """Run the application once on a new event loop; the client's actions are drawn from ``data``."""
@@ -121,60 +270,6 @@ class AppDriver:
 
     async def run_async(self, data: st.DataObject) -> Transcript:
         """Run the application once on the running event loop."""
-        judge = ConnectionState(self.scope, coverage=self.coverage)
-        waiter = AsyncioWaiter()
-        server = FakeServer(denial=judge.context.denial, waiter=waiter, judge=judge)
-        transcript = Transcript(self.scope)
-        task = asyncio.ensure_future(self.app(self.scope, server.receive, server.send))
-        events = 0
-        while True:
-            parked = asyncio.ensure_future(waiter.parked.wait())
-            await asyncio.wait({task, parked}, timeout=self.timeout, return_when=asyncio.FIRST_COMPLETED)
-            parked.cancel()
-            if task.done():
-                break
-            if not waiter.waiting:
-                transcript.outcome = TIMED_OUT
-                break
-            waiter.parked.clear()
-            choices = [a for a in self.actions if server.deliverable(a.message_type)]
-            if not choices:
-                transcript.outcome = WAITED_AFTER_DISCONNECT
-                break
-            action = self._leave(choices) if events >= self.max_events else data.draw(st.sampled_from(choices), label="client action")
-            self._act(server, transcript, action, data)
-            events += 1
-        await _finish(task, transcript)
-        transcript.received = server.inbox[: server.taken]
-        transcript.sent = list(server.outbox)
-        transcript.failed_sends = list(server.failed)
-        transcript.violations = list(server.violations)
-        transcript.states = (judge.states[0].name, judge.states[1].name)
-        return transcript
-
-    @staticmethod
-    def _leave(choices: list[ClientAction]) -> ClientAction:
-        # Out of patience: the client leaves, or connects so that it can.
-        kinds = {a.message_type: a for a in choices if not a.vanishes}
-        return kinds.get(MessageType.DISCONNECT) or kinds[MessageType.CONNECT]
-
-    @staticmethod
-    def _act(server: FakeServer, transcript: Transcript, action: ClientAction, data: st.DataObject) -> None:
-        arguments = data.draw(st.fixed_dictionaries(action.arguments), label=action.name) if action.arguments else {}
-        message = action.message(**arguments)
-        if action.vanishes:
-            server.fail_sends()
-        server.deliver(message)
-        transcript.client.append(ClientEvent(action.name, message))
-
-
-async def _finish(task: asyncio.Future[None], transcript: Transcript) -> None:
-    if not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task  # an application that swallows the cancellation still ends here
-        return
-    error = task.exception()
-    if error is not None:
-        transcript.outcome = RAISED
-        transcript.error = error
+        client = DrawnClient(data, max_events=self.max_events)
+        # The drawn client connects itself: its first action is drawn like the others.
+        return await run_connection(self.app, self.scope, client, coverage=self.coverage, timeout=self.timeout, connected=False)

@@ -26,14 +26,15 @@ call was meant to be refused. Whether a call is allowed is never written
 here: the harness asks the reference model at every step, so every rule runs
 in every state, and the refused cases are tested as much as the allowed ones.
 
-An example opens connections with ``connection(setup=Setup(...))``,
-``new_connection(...)`` and ``walk_to_a_state(...)``. A new connection starts
-fresh. A walk takes a connection of every spec version along one transition
-of the spec (:func:`walks`) and there tries every message that leaves the
-states as they are, so that no pair of the spec is left to chance; the
-machine then goes on with the connection of one version. Arguments are drawn
-for the widest connection (the latest version, the subprotocols offered) and
-re-judged for the one in hand (:func:`~asgiws.testing.strategies.still_valid`).
+An example opens connections with ``connection(setup=Setup(...))`` and
+``new_connection(...)``. Before the first example, ``sweep_every_state()``
+makes sure no pair of the spec is left to chance: on a connection of every
+spec version, it walks to every state along each transition of the spec
+(:func:`walks`) and there tries every message that leaves the states as they
+are. The sweep draws nothing, so it runs once per machine class: every later
+example would repeat it exactly. Arguments are drawn for the widest
+connection (the latest version, the subprotocols offered) and re-judged for
+the one in hand (:func:`~asgiws.testing.strategies.still_valid`).
 """
 
 from __future__ import annotations
@@ -50,12 +51,12 @@ from ..coverage import Coverage
 from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, Check, MessageType, Side, Signal, SpecVersion
 from . import strategies
 from .client import JSON_VALUES, ClientAction, client_actions
-from .harness import JSON_MODES, Factory, Harness
+from .harness import JSON_MODES, Divergence, Factory, Harness
 from .oracle import ModelNode, oracle
 from .server import websocket_scope
 from .strategies import Bad, bad
 
-__all__ = ["MACHINE_SUBPROTOCOLS", "GeneratedMachine", "RuleSpec", "Setup", "rule_specs", "setups", "walks", "websocket_machine"]
+__all__ = ["MACHINE_SUBPROTOCOLS", "GeneratedMachine", "RuleSpec", "Setup", "rule_specs", "setups", "sweep", "walks", "websocket_machine"]
 
 #: What the client offers when a connection offers subprotocols.
 MACHINE_SUBPROTOCOLS = ("chat", "superchat")
@@ -255,7 +256,7 @@ def rule_specs(*, misbehaving_server: bool = True, invalid_calls: bool = True, t
 
 @cache
 def walks(denial: bool = True) -> tuple[tuple[Message, ...], ...]:
-    """Where a connection may walk to before the machine goes on: the empty walk, and one per transition.
+    """The sweep's plan: the empty walk, and one walk per transition of the spec.
 
     For every transition the spec allows from a state a new connection can
     reach, the shortest sequence of messages to that state followed by the
@@ -283,48 +284,65 @@ def walks(denial: bool = True) -> tuple[tuple[Message, ...], ...]:
     return tuple(found)
 
 
+def sweep(factory: Factory, versions: Iterable[SpecVersion], denial: Iterable[bool], coverage: Coverage | None = None) -> int:
+    """Walk every path of :func:`walks` on a connection of each version, and probe where it ends.
+
+    The probe tries every message that leaves the states as they are: all
+    those the spec refuses, on both sides, and the data that may flow. Each
+    call is judged as it returns, and the states and the traffic at the end
+    of every walk. Returns how many walks were made.
+
+    Raises:
+        Divergence: the implementation departed from the spec; a note names
+            the connection and the walk.
+    """
+    made = 0
+    for with_denial in denial:
+        for version in versions:
+            for path in walks(with_denial):
+                harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage)
+                try:
+                    for message in path:
+                        _walk(harness, message)
+                    _probe(harness)
+                    harness.check()
+                except Divergence as divergence:
+                    shown = ", ".join(m["type"] for m in path) or "nothing"
+                    divergence.add_note(f"found by the sweep: spec {version.value}, denial {with_denial}, after {shown}, then the probe")
+                    raise
+                finally:
+                    harness.close_pending()
+                made += 1
+    return made
+
+
 class Setup(NamedTuple):
     """How a connection of the generated machine starts.
 
     Attributes:
-        spec_version: the version of the connection the machine goes on with.
+        spec_version: the connection's spec version.
         denial: the scope advertises the Denial Response extension.
         subprotocols: what the client offers.
         connected: the server queued ``websocket.connect`` before starting
             the application, as servers do (AMB-07); otherwise
             ``client_connects()`` is a step of its own.
-        path: messages walked through first, each one checked (see :func:`walks`).
-        probe: walk the path on a connection of every spec version, and there
-            try every message that leaves the states as they are: all those
-            the spec refuses, on both sides, and the data that may flow. The
-            machine then goes on with the connection of ``spec_version``.
     """
 
     spec_version: str
     denial: bool
     subprotocols: tuple[str, ...] = ()
     connected: bool = False
-    path: tuple[Message, ...] = ()
-    probe: bool = False
 
 
-def setups(versions: Sequence[SpecVersion], denial: Sequence[bool] = (False, True), *, walk: bool = False) -> st.SearchStrategy[Setup]:
-    """How connections start: fresh, or (``walk``) walked and probed on every version."""
-    subprotocols = st.sampled_from([(), MACHINE_SUBPROTOCOLS])
-    by_denial = {
-        with_denial: st.builds(
-            Setup,
-            spec_version=st.sampled_from([v.value for v in versions]),
-            denial=st.just(with_denial),
-            subprotocols=subprotocols,
-            # A walk plays websocket.connect itself, when its path has it.
-            connected=st.just(False) if walk else st.booleans(),
-            path=st.sampled_from(walks(with_denial)) if walk else st.just(()),
-            probe=st.just(walk),
-        )
-        for with_denial in denial
-    }
-    return st.sampled_from(list(denial)).flatmap(by_denial.__getitem__)
+def setups(versions: Sequence[SpecVersion], denial: Sequence[bool] = (False, True)) -> st.SearchStrategy[Setup]:
+    """How connections start: every version and setting of the denial extension asked for."""
+    return st.builds(
+        Setup,
+        spec_version=st.sampled_from([v.value for v in versions]),
+        denial=st.sampled_from(list(denial)),
+        subprotocols=st.sampled_from([(), MACHINE_SUBPROTOCOLS]),
+        connected=st.booleans(),
+    )
 
 
 # -- the class -----------------------------------------------------------------------------------
@@ -336,6 +354,9 @@ class GeneratedMachine(RuleBasedStateMachine):
     factory: Factory
     coverage: Coverage | None
     versions: tuple[SpecVersion, ...]
+    denial: tuple[bool, ...]
+    #: Whether this class has swept every state (:func:`sweep`) without finding a divergence.
+    swept = False
     #: How many rules have run in this class, over all examples (the benchmark reads it).
     steps = 0
 
@@ -349,19 +370,10 @@ class GeneratedMachine(RuleBasedStateMachine):
         current = getattr(self, "harness", None)
         if current is not None:
             current.close_pending()
-        versions = cls.versions if setup.probe else (SpecVersion(setup.spec_version),)
-        for version in versions:
-            scope = websocket_scope(version.value, subprotocols=setup.subprotocols, denial=setup.denial)
-            harness = Harness(cls.factory, scope, coverage=cls.coverage)
-            if setup.connected:
-                harness.client({"type": MessageType.CONNECT.value})
-            for message in setup.path:
-                _walk(harness, message)
-            if setup.probe:
-                _probe(harness)
-            harness.check()
-            if version.value == setup.spec_version:
-                self.harness = harness  # the one the machine goes on with
+        scope = websocket_scope(setup.spec_version, subprotocols=setup.subprotocols, denial=setup.denial)
+        self.harness = Harness(cls.factory, scope, coverage=cls.coverage)
+        if setup.connected:
+            self.harness.client({"type": MessageType.CONNECT.value})
 
     @invariant()
     def agrees_with_the_spec(self) -> None:
@@ -369,21 +381,22 @@ class GeneratedMachine(RuleBasedStateMachine):
         self.harness.check()
 
     def teardown(self) -> None:
-        """Abandon a call still waiting for the client."""
-        self.harness.close_pending()
+        """Abandon a call still waiting for the client (there is no connection if the sweep failed)."""
+        harness = getattr(self, "harness", None)
+        if harness is not None:
+            harness.close_pending()
 
 
 def _walk(harness: Harness, message: Message) -> None:
-    # One step of a setup: send it, or have the server deliver it and receive it. Each call is
-    # judged as it returns; the states and the traffic are checked at the end of the setup.
+    # One step of a walk: send it, or have the server deliver it and receive it. Each call is
+    # judged as it returns; the states and the traffic are checked at the end of the walk.
     if _side(message) is Side.SEND:
         harness.send(message, valid=True)
     else:
-        if not harness.server.queued:  # else the connect queued up front comes first
-            if harness.server.deliverable(MessageType(message["type"])):
-                harness.client(message)
-            else:
-                harness.misbehave(message)  # a message the protocol refuses here
+        if harness.server.deliverable(MessageType(message["type"])):
+            harness.client(message)
+        else:
+            harness.misbehave(message)  # a message the protocol refuses here
         harness.receive()
         harness.withdraw()  # what the application refused to take leaves the queue
 
@@ -406,7 +419,13 @@ def _method(spec: RuleSpec) -> Any:
     decorated = cast(Any, rule)(**spec.arguments)(step)
     if enabled is None:
         return decorated
-    return precondition(lambda self: enabled(self.harness))(decorated)
+
+    def is_enabled(self: GeneratedMachine) -> bool:
+        return enabled(self.harness)
+
+    # A named function: Hypothesis describes every precondition it checks, and a lambda's description is read from its source.
+    is_enabled.__name__ = is_enabled.__qualname__ = f"{spec.name}_enabled"
+    return precondition(is_enabled)(decorated)
 
 
 def websocket_machine(
@@ -419,6 +438,7 @@ def websocket_machine(
     invalid_calls: bool = True,
     transport_failures: bool = True,
     exclude: Iterable[str] = (),
+    sweep_first: bool = True,
     name: str = "WebSocketMachine",
 ) -> type[GeneratedMachine]:
     """A Hypothesis state machine that holds an implementation of Starlette's WebSocket API to the spec.
@@ -437,6 +457,9 @@ def websocket_machine(
         transport_failures: include a client that vanishes and a ``send()``
             that raises ``OSError``.
         exclude: names of rules to leave out.
+        sweep_first: before the first example, walk to every state of the
+            spec on every version and try every message there (:func:`sweep`),
+            so that every pair is exercised whatever Hypothesis draws.
         name: the class name, as Hypothesis prints it in a failing program.
 
     Returns:
@@ -459,23 +482,27 @@ def websocket_machine(
         self.open(setup)
 
     def new_connection(self: GeneratedMachine, setup: Setup) -> None:
+        type(self).steps += 1
         self.open(setup)
 
-    def walk_to_a_state(self: GeneratedMachine, setup: Setup) -> None:
-        self.open(setup)
+    def sweep_every_state(self: GeneratedMachine) -> None:
+        # The sweep draws nothing: once it has passed, every later example would repeat it exactly.
+        cls = type(self)
+        if not cls.swept:
+            sweep(cls.factory, cls.versions, cls.denial, cls.coverage)
+            cls.swept = True
 
     namespace: dict[str, Any] = {
         "factory": staticmethod(factory),
         "coverage": coverage,
         "versions": chosen,
+        "denial": tuple(kinds),
         "steps": 0,
         "connection": initialize(setup=setups(chosen, kinds))(connection),
         "new_connection": rule(setup=setups(chosen, kinds))(new_connection),
-        # Walks get a rule of their own: a draw late in an example varies more
-        # from one example to the next than the first one does. With the
-        # denial extension every pair can be reached, so walks use it when they may.
-        "walk_to_a_state": rule(setup=setups(chosen, kinds[-1:], walk=True))(walk_to_a_state),
         "__doc__": f"The spec's state machine, generated for {getattr(factory, '__qualname__', factory)}.",
     }
+    if sweep_first:
+        namespace["sweep_every_state"] = initialize()(sweep_every_state)
     namespace.update({s.name: _method(s) for s in specs if s.name not in excluded})
     return type(name, (GeneratedMachine,), namespace)

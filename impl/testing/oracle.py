@@ -10,11 +10,8 @@ states, found again by following the answers. A transitions trigger costs
 microseconds and a fuzzing run asks the same few hundred questions again and
 again; following a kept answer is a dict lookup.
 
-Why a message is refused is not the model's business (it only says whether a
-transition was taken); :meth:`ModelNode.refusal` reads the kind from the same
-tables the model was built from, in the order ``joint.py`` documents: a joint
-constraint refuses only a message the side's own table allows, and every
-other refused pair has its row in ``REJECTIONS``.
+Why a message is refused is asked of the model too
+(:meth:`~asgiws.model.ReferenceModel.refusal`), once per node.
 """
 
 from __future__ import annotations
@@ -24,17 +21,7 @@ from functools import cache
 from typing import Any
 
 from ..model import ReferenceModel
-from ..spec import (
-    MESSAGE_SCHEMAS,
-    MESSAGE_SIDE,
-    REJECTIONS,
-    Guard,
-    MessageType,
-    Side,
-    Signal,
-    State,
-    ViolationKind,
-)
+from ..spec import MESSAGE_SIDE, Guard, MessageType, Side, Signal, State, ViolationKind
 
 __all__ = ["ModelNode", "Oracle", "States", "oracle"]
 
@@ -98,7 +85,7 @@ class ModelNode:
         """Why the spec refuses a message of this type here (ask only about a refused one)."""
         key = (side, message_type)
         if key not in self._refusals:
-            self._refusals[key] = self._oracle.why(side, self.states, message_type)
+            self._refusals[key] = self._oracle.model.refusal(side, self.states, message_type)
         return self._refusals[key]
 
 
@@ -111,7 +98,8 @@ class Oracle:
 
     def __init__(self, *, denial: bool) -> None:
         self.denial = denial
-        self._model = ReferenceModel(denial=denial)
+        #: The reference model the questions are asked of.
+        self.model = ReferenceModel(denial=denial)
         self._nodes: dict[States, ModelNode] = {}
         self.initial = self.node((State.CONNECTING, State.CONNECTING))
 
@@ -123,32 +111,16 @@ class Oracle:
 
     def ask(self, side: Side, states: States, message_type: object, message: Mapping[str, Any]) -> ModelNode | None:
         """Fire the message on the model, put back in ``states``; None when no transition is taken."""
-        known = _TYPES.get(message_type) if isinstance(message_type, str) else None
-        if known is None or MESSAGE_SIDE[known] is not side:
+        if message_type not in _TYPES:  # not a message type (a signal's name is a trigger too)
             return None
-        self._model.set_states(states)
-        return self.node(self._model.states) if self._model.fire(side, known.value, message) else None
+        self.model.set_states(states)  # a type of the other side is no trigger of this side's machine
+        return self.node(self.model.states) if self.model.fire(side, message_type, message) else None
 
     def signal(self, states: States, signal: Signal) -> ModelNode:
         """The node after a transport signal; the same node when the signal moves nothing."""
-        self._model.set_states(states)
-        self._model.fire(Side.SEND, signal.value)
-        return self.node(self._model.states)
-
-    def why(self, side: Side, states: States, message_type: object) -> ViolationKind:
-        """Why the tables refuse this message in these states."""
-        known = _TYPES.get(message_type) if isinstance(message_type, str) else None
-        if known is None or MESSAGE_SIDE[known] is not side:
-            return ViolationKind.INVALID_MESSAGE  # not a message of this side at all
-        if MESSAGE_SCHEMAS[known].extension is not None and not self.denial:
-            return ViolationKind.INVALID_MESSAGE  # the extension was not advertised
-        own, other = (states[0], states[1]) if side is Side.RECEIVE else (states[1], states[0])
-        if known.value in self._model.machines[side].get_triggers(own.name):
-            # The side's own table has a row: a joint constraint refused it.
-            constraint = ReferenceModel.constraint(side, known, other)
-            assert constraint is not None, (side, states, known)
-            return constraint.kind
-        return next(r.kind for r in REJECTIONS if r.side is side and r.state is own and r.message is known)
+        self.model.set_states(states)
+        self.model.fire(Side.SEND, signal.value)
+        return self.node(self.model.states)
 
 
 @cache
