@@ -75,7 +75,27 @@ async def checked_websocket(websocket: FastAPIWebSocket) -> WebSocket:
     # closed): start where that left the connection rather than replay it.
     checked.client_state = websocket.client_state
     checked.application_state = websocket.application_state
+    _close_through(websocket, checked)
     return checked
+
+
+def _close_through(websocket: FastAPIWebSocket, checked: WebSocket) -> None:
+    # FastAPI's exception handlers (WebSocketException, validation errors)
+    # close through FastAPI's own object, which never sees what the endpoint
+    # did through the checked one: after the endpoint's own close it would
+    # send a second one. Once the endpoint has used the checked object, the
+    # handlers' close goes through it too, and is judged (a second close does
+    # nothing). Before that, FastAPI's object is the one that knows the states.
+    own_close = websocket.close
+    untouched = checked._node
+
+    async def close(code: int = 1000, reason: str | None = None) -> None:
+        if checked._node is untouched:
+            await own_close(code, reason)
+        else:
+            await checked.close(code, reason)
+
+    websocket.close = close  # type: ignore[method-assign]
 
 
 #: An ``asgiws.WebSocket`` parameter for a FastAPI WebSocket endpoint or dependency.
