@@ -111,6 +111,21 @@ def test_a_setup_opens_a_connection_of_its_version() -> None:
     machine.open(Setup("2.0", denial=False))
     assert machine.harness is not first
     assert machine.harness.server.queued == 0
+    machine.open(Setup("2.4", denial=False, accepted=True))  # the data may flow from the first rule on
+    assert [s.name for s in machine.harness.states] == ["CONNECTED", "CONNECTED"]
+    assert machine.harness.server.outbox == [{"type": "websocket.accept", "subprotocol": None, "headers": []}]
+    machine.teardown()
+
+
+def test_only_the_data_comes_in_bursts() -> None:
+    specs = {spec.name: spec for spec in rule_specs()}
+    assert "times" in specs["client_sends_text"].arguments
+    assert "times" in specs["client_sends_bytes"].arguments
+    assert "times" not in specs["client_disconnects"].arguments
+    machine = websocket_machine(asgiws.WebSocket)()
+    machine.open(Setup("2.5", denial=False, accepted=True))
+    specs["client_sends_bytes"].body(machine.harness, times=3, bytes=b"x", other_as_none=True)
+    assert machine.harness.server.queued == 3
     machine.teardown()
 
 

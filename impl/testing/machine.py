@@ -5,10 +5,11 @@
 
 * every message type the server delivers (``MESSAGE_SIDE``) becomes what the
   client does (:mod:`~asgiws.testing.client`): ``client_connects()``,
-  ``client_sends_text(text=..., other_as_none=...)``,
+  ``client_sends_text(text=..., other_as_none=..., times=...)``,
   ``client_sends_bytes(...)``, ``client_disconnects(code=..., reason=...)``,
   each enabled only when a conformant server may deliver it (the reference
-  model says when);
+  model says when); the data, which leaves the states as they are, comes up
+  to three ``times`` in a row;
 * the transport signal (``Signal.SEND_FAILED``) becomes
   ``client_vanishes()`` and ``server_send_fails()``;
 * a misbehaving server delivers any message, valid or not, at any time:
@@ -27,11 +28,11 @@ here: the harness asks the reference model at every step, so every rule runs
 in every state, and the refused cases are tested as much as the allowed ones.
 
 An example opens connections with ``connection(setup=Setup(...))`` and
-``new_connection(...)``. Before the first example, ``sweep_every_state()``
-makes sure no pair of the spec is left to chance: on a connection of every
-spec version, it walks to every state along each transition of the spec
-(:func:`walks`) and there tries every message that leaves the states as they
-are. The sweep draws nothing, so it runs once per machine class: every later
+``new_connection(...)``, half of them already accepted. Before the first
+example, ``sweep_every_state()`` makes sure no pair of the spec is left to
+chance: on a connection of every spec version, it walks to every state along
+each transition of the spec (:func:`walks`) and there tries every message
+that leaves the states as they are. The sweep draws nothing, so it runs once per machine class: every later
 example would repeat it exactly. Arguments are drawn for the widest
 connection (the latest version, the subprotocols offered) and re-judged for
 the one in hand (:func:`~asgiws.testing.strategies.still_valid`).
@@ -77,6 +78,8 @@ def _side(message: Message) -> Side:
 
 
 _SIDES = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
+#: What the client can send that leaves the states as they are: the data.
+_FLOWING = {row.trigger for row in TRANSITIONS[Side.RECEIVE] if isinstance(row.trigger, MessageType) and row.source is row.target}
 
 
 def _exactly_one(message: MessageType) -> list[tuple[str, ...]]:
@@ -105,10 +108,20 @@ def _client_rule(action: ClientAction) -> RuleSpec:
         # The transport dies at any point, taking the client with it.
         return RuleSpec(f"client_{action.name}", {}, Harness.vanish, lambda h: h.server.deliverable(MessageType.DISCONNECT) and not h.server.failing)
 
+    message_type = action.message_type
+    if message_type in _FLOWING:
+        # Data comes in bursts, so that the application has a queue to work
+        # through: sending the same message again leaves the states as they are.
+        def burst(harness: Harness, times: int, **arguments: Any) -> None:
+            for _ in range(times):
+                harness.client(action.message(**arguments))
+
+        arguments = {**action.arguments, "times": st.integers(1, 3)}
+        return RuleSpec(f"client_{action.name}", arguments, burst, lambda h: h.server.deliverable(message_type))
+
     def body(harness: Harness, **arguments: Any) -> None:
         harness.client(action.message(**arguments))
 
-    message_type = action.message_type
     return RuleSpec(f"client_{action.name}", action.arguments, body, lambda h: h.server.deliverable(message_type))
 
 
@@ -326,12 +339,15 @@ class Setup(NamedTuple):
         connected: the server queued ``websocket.connect`` before starting
             the application, as servers do (AMB-07); otherwise
             ``client_connects()`` is a step of its own.
+        accepted: the client connected and the application accepted (with no
+            subprotocol) before the rules start: the data may flow at once.
     """
 
     spec_version: str
     denial: bool
     subprotocols: tuple[str, ...] = ()
     connected: bool = False
+    accepted: bool = False
 
 
 def setups(versions: Sequence[SpecVersion], denial: Sequence[bool] = (False, True)) -> st.SearchStrategy[Setup]:
@@ -342,6 +358,7 @@ def setups(versions: Sequence[SpecVersion], denial: Sequence[bool] = (False, Tru
         denial=st.sampled_from(list(denial)),
         subprotocols=st.sampled_from([(), MACHINE_SUBPROTOCOLS]),
         connected=st.booleans(),
+        accepted=st.booleans(),
     )
 
 
@@ -371,9 +388,12 @@ class GeneratedMachine(RuleBasedStateMachine):
         if current is not None:
             current.close_pending()
         scope = websocket_scope(setup.spec_version, subprotocols=setup.subprotocols, denial=setup.denial)
-        self.harness = Harness(cls.factory, scope, coverage=cls.coverage)
-        if setup.connected:
-            self.harness.client({"type": MessageType.CONNECT.value})
+        self.harness = harness = Harness(cls.factory, scope, coverage=cls.coverage)
+        if setup.connected or setup.accepted:
+            harness.client({"type": MessageType.CONNECT.value})
+        if setup.accepted:
+            harness.accept(None, None, valid=True)
+            harness.check()
 
     @invariant()
     def agrees_with_the_spec(self) -> None:
