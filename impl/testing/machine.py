@@ -401,7 +401,7 @@ class GeneratedMachine(RuleBasedStateMachine):
         self.harness.check()
 
     def teardown(self) -> None:
-        """Abandon a call still waiting for the client (there is no connection if the sweep failed)."""
+        """Abandon a call still waiting for the client (an example may end before its connection opens)."""
         harness = getattr(self, "harness", None)
         if harness is not None:
             harness.close_pending()
