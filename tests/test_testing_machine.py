@@ -175,3 +175,36 @@ def test_a_divergence_found_by_the_sweep_names_the_walk() -> None:
     notes = getattr(caught.value, "__notes__", [])
     assert any(note.startswith("found by the sweep: spec 2.4, denial False, after websocket.close") for note in notes), notes
     assert not machine.swept
+
+
+class _DeniesWithoutTheExtension(asgiws.WebSocket):
+    """A broken implementation: it forwards a denial response the server never advertised."""
+
+    async def send(self, message: Any) -> None:
+        if isinstance(message, dict) and message.get("type") == "websocket.http.response.start" and not self.scope.get("extensions"):
+            await self._send(message)
+            return
+        await super().send(message)
+
+
+def test_a_narrowed_machine_sweeps_only_with_what_its_rules_could_do() -> None:
+    v25 = (SpecVersion.V2_5,)
+    with pytest.raises(Divergence):
+        sweep(_DeniesWithoutTheExtension, v25, (False,))
+    everything = {spec.name for spec in rule_specs()}
+    full, narrowed = Coverage(), Coverage()
+    sweep(asgiws.WebSocket, v25, (False,), full)
+    # Without the extension no walk goes through a denial; the probe leaves the denial out.
+    assert sweep(_DeniesWithoutTheExtension, v25, (False,), narrowed, rules=everything - {"app_raw_http_response_start"}) == len(walks(False))
+    assert {p.message_type for p in set(narrowed.missed(v25)) - set(full.missed(v25))} == {"websocket.http.response.start"}
+    # With it, the walks through a denial are left out and the rest is swept.
+    assert 0 < sweep(asgiws.WebSocket, v25, (True,), rules=everything - {"app_raw_http_response_start"}) < len(walks(True))
+    machine = websocket_machine(
+        _DeniesWithoutTheExtension,
+        versions=["2.5"],
+        denial=False,
+        exclude=["app_raw_http_response_start", "app_send_denial_response"],
+        name="Narrowed",
+    )
+    run_state_machine_as_test(machine, settings=settings(settings.default, max_examples=20))
+    assert machine.swept

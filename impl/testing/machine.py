@@ -40,7 +40,7 @@ the one in hand (:func:`~asgiws.testing.strategies.still_valid`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple, cast
@@ -51,7 +51,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from ..coverage import Coverage
 from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, Check, MessageType, Side, Signal, SpecVersion
 from . import strategies
-from .client import JSON_VALUES, ClientAction, client_actions
+from .client import JSON_VALUES, ClientAction, ClientEvent, client_actions
 from .harness import JSON_MODES, Divergence, Factory, Harness
 from .oracle import ModelNode, oracle
 from .server import websocket_scope
@@ -197,11 +197,14 @@ def _raw_rules(invalid: bool) -> list[RuleSpec]:
         drawn = strategies.messages(message, subprotocols=MACHINE_SUBPROTOCOLS)
         if invalid:
             drawn = _maybe_bad(drawn, strategies.invalid_messages(message, subprotocols=MACHINE_SUBPROTOCOLS), 3)
-        name = message.value.removeprefix("websocket.").replace(".", "_")
-        specs.append(RuleSpec(f"app_raw_{name}", {"message": drawn}, _raw_body(message)))
+        specs.append(RuleSpec(_raw_rule_name(message), {"message": drawn}, _raw_body(message)))
     if invalid:
         specs.append(RuleSpec("app_raw_unknown_type", {"message": strategies.unknown_messages(Side.SEND).map(bad)}, _raw_body(None)))
     return specs
+
+
+def _raw_rule_name(message_type: MessageType) -> str:
+    return "app_raw_" + message_type.value.removeprefix("websocket.").replace(".", "_")
 
 
 def _raw_body(message_type: MessageType | None) -> Callable[..., None]:
@@ -297,13 +300,27 @@ def walks(denial: bool = True) -> tuple[tuple[Message, ...], ...]:
     return tuple(found)
 
 
-def sweep(factory: Factory, versions: Iterable[SpecVersion], denial: Iterable[bool], coverage: Coverage | None = None) -> int:
+def sweep(
+    factory: Factory,
+    versions: Iterable[SpecVersion],
+    denial: Iterable[bool],
+    coverage: Coverage | None = None,
+    *,
+    rules: Collection[str] | None = None,
+) -> int:
     """Walk every path of :func:`walks` on a connection of each version, and probe where it ends.
 
     The probe tries every message that leaves the states as they are: all
     those the spec refuses, on both sides, and the data that may flow. Each
     call is judged as it returns, and the states and the traffic at the end
-    of every walk. Returns how many walks were made.
+    of every walk.
+
+    ``rules`` names the rules of a narrowed machine: the sweep then plays
+    only what one of them could (a message the application sends needs its
+    ``app_raw_...`` rule, one the server delivers the client's rule for it,
+    or ``server_misbehaves`` where a conformant server would not deliver it),
+    and leaves out a walk it cannot play to its end. Returns how many walks
+    were made.
 
     Raises:
         Divergence: the implementation departed from the spec; a note names
@@ -315,17 +332,18 @@ def sweep(factory: Factory, versions: Iterable[SpecVersion], denial: Iterable[bo
             for path in walks(with_denial):
                 harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage)
                 try:
-                    for message in path:
-                        _walk(harness, message)
-                    _probe(harness)
-                    harness.check()
+                    if all(_walk(harness, message, rules) for message in path):
+                        for message in strategies.representatives():
+                            if harness.node.step(_side(message), message["type"], message) in (None, harness.node):
+                                _walk(harness, message, rules)
+                        harness.check()
+                        made += 1
                 except Divergence as divergence:
                     shown = ", ".join(m["type"] for m in path) or "nothing"
                     divergence.add_note(f"found by the sweep: spec {version.value}, denial {with_denial}, after {shown}, then the probe")
                     raise
                 finally:
                     harness.close_pending()
-                made += 1
     return made
 
 
@@ -372,6 +390,8 @@ class GeneratedMachine(RuleBasedStateMachine):
     coverage: Coverage | None
     versions: tuple[SpecVersion, ...]
     denial: tuple[bool, ...]
+    #: The names of the rules this class has (the sweep plays only what they could).
+    rule_names: frozenset[str]
     #: Whether this class has swept every state (:func:`sweep`) without finding a divergence.
     swept = False
     #: How many rules have run in this class, over all examples (the benchmark reads it).
@@ -407,25 +427,25 @@ class GeneratedMachine(RuleBasedStateMachine):
             harness.close_pending()
 
 
-def _walk(harness: Harness, message: Message) -> None:
-    # One step of a walk: send it, or have the server deliver it and receive it. Each call is
-    # judged as it returns; the states and the traffic are checked at the end of the walk.
+def _walk(harness: Harness, message: Message, rules: Collection[str] | None) -> bool:
+    # One step of a walk: send it, or have the server deliver it and receive it; False when no
+    # rule of the machine could. Each call is judged as it returns; the states and the traffic
+    # are checked at the end of the walk.
     if _side(message) is Side.SEND:
+        if rules is not None and _raw_rule_name(MessageType(message["type"])) not in rules:
+            return False
         harness.send(message, valid=True)
+        return True
+    deliverable = harness.server.deliverable(MessageType(message["type"]))
+    if rules is not None and (f"client_{ClientEvent.of(message).action}" if deliverable else "server_misbehaves") not in rules:
+        return False
+    if deliverable:
+        harness.client(message)
     else:
-        if harness.server.deliverable(MessageType(message["type"])):
-            harness.client(message)
-        else:
-            harness.misbehave(message)  # a message the protocol refuses here
-        harness.receive()
-        harness.withdraw()  # what the application refused to take leaves the queue
-
-
-def _probe(harness: Harness) -> None:
-    # Every message that leaves the states as they are, on both sides: the refused ones and flowing data.
-    for message in strategies.representatives():
-        if harness.node.step(_side(message), message["type"], message) in (None, harness.node):
-            _walk(harness, message)
+        harness.misbehave(message)  # a message the protocol refuses here
+    harness.receive()
+    harness.withdraw()  # what the application refused to take leaves the queue
+    return True
 
 
 def _method(spec: RuleSpec) -> Any:
@@ -479,7 +499,8 @@ def websocket_machine(
         exclude: names of rules to leave out.
         sweep_first: before the first example, walk to every state of the
             spec on every version and try every message there (:func:`sweep`),
-            so that every pair is exercised whatever Hypothesis draws.
+            so that every pair is exercised whatever Hypothesis draws. A
+            narrowed machine sweeps with what its rules could do.
         name: the class name, as Hypothesis prints it in a failing program.
 
     Returns:
@@ -509,7 +530,7 @@ def websocket_machine(
         # The sweep draws nothing: once it has passed, every later example would repeat it exactly.
         cls = type(self)
         if not cls.swept:
-            sweep(cls.factory, cls.versions, cls.denial, cls.coverage)
+            sweep(cls.factory, cls.versions, cls.denial, cls.coverage, rules=cls.rule_names)
             cls.swept = True
 
     namespace: dict[str, Any] = {
@@ -517,6 +538,7 @@ def websocket_machine(
         "coverage": coverage,
         "versions": chosen,
         "denial": tuple(kinds),
+        "rule_names": frozenset(s.name for s in specs if s.name not in excluded),
         "steps": 0,
         "connection": initialize(setup=setups(chosen, kinds))(connection),
         "new_connection": rule(setup=setups(chosen, kinds))(new_connection),
