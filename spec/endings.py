@@ -24,6 +24,8 @@ class EndingRule:
     reason: str
     #: The send-side states in which the rule applies (empty: any).
     send_states: tuple[State, ...] = ()
+    #: The receive-side states in which the rule applies (empty: any).
+    receive_states: tuple[State, ...] = ()
 
 
 #: Keyed by name: the situations the app checker recognises.
@@ -46,6 +48,7 @@ ENDING_RULES: dict[str, EndingRule] = {
             ("AW-05", "AMB-18"),
             "the application raised while the connection was open, leaving the close code to the server",
             (State.CONNECTED, State.RESPONSE),
+            (State.CONNECTING, State.CONNECTED, State.RESPONSE),  # the client has not gone
         ),
         EndingRule(
             "outlives-connection",

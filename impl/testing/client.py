@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from hypothesis import strategies as st
 
-from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, TRANSITIONS, Check, MessageType, Side, Signal
+from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, TRANSITIONS, MessageType, Side, Signal
 from . import strategies
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class Client(Protocol):
 
 def _payload_names(message_type: MessageType) -> tuple[str, ...]:
     # The keys of which a message carries exactly one (text or bytes): one action each.
-    groups: list[tuple[str, ...]] = [c.param for c in MESSAGE_SCHEMAS[message_type].constraints if c.check is Check.EXACTLY_ONE]  # type: ignore[misc]
+    groups = strategies.exactly_one(MESSAGE_SCHEMAS[message_type].constraints)
     return groups[0] if groups else ()
 
 

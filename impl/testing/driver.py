@@ -161,7 +161,7 @@ async def run_connection(
             transcript.outcome = LEFT_WAITING
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)  # an application that swallows the cancellation ends here too
-    if view[1] in ENDING_RULES["handshake-unanswered"].send_states:
+    if _applies("handshake-unanswered", view):
         transcript.findings.append(_ending("handshake-unanswered", None, states))
     transcript.received = server.inbox[: server.taken]
     transcript.sent = list(server.outbox)
@@ -207,10 +207,16 @@ def _judge_return(task: asyncio.Future[None], transcript: Transcript, view: tupl
     if isinstance(error, ProtocolViolation):
         # The app used asgiws.WebSocket, which refused the message before the server saw it.
         transcript.findings.append(_from_violation(error))
-    elif view[1] in ENDING_RULES["raises-while-open"].send_states and view[0] is not State.DISCONNECTED:
+    elif _applies("raises-while-open", view):
         states = (view[0].name, view[1].name)
         finding = _ending("raises-while-open", None, states)
         transcript.findings.append(Finding(finding.clause, None, states, f"{finding.detail}: {type(error).__name__}: {error}"))
+
+
+def _applies(name: str, view: tuple[State, State]) -> bool:
+    # Whether the connection ended in states where the ending rule holds.
+    rule = ENDING_RULES[name]
+    return (not rule.receive_states or view[0] in rule.receive_states) and (not rule.send_states or view[1] in rule.send_states)
 
 
 def _ending(name: str, message_type: str | None, states: tuple[str, str]) -> Finding:

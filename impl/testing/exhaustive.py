@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..coverage import Coverage
-from ..spec import MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion
+from ..spec import TRANSITIONS, Signal, SpecVersion
 from . import strategies
 from .harness import Divergence, Factory, Harness
 from .server import websocket_scope
@@ -77,14 +77,8 @@ class ExhaustiveReport:
 def _play(harness: Harness, symbol: Symbol) -> None:
     if isinstance(symbol, Signal):
         harness.fail_sends()
-    elif MESSAGE_SIDE[MessageType(symbol["type"])] is Side.SEND:
-        harness.send(symbol, valid=True)
     else:
-        if harness.server.deliverable(MessageType(symbol["type"])):
-            harness.client(symbol)
-        else:
-            harness.misbehave(symbol)
-        harness.receive()
+        harness.play(symbol)
     harness.check()
 
 

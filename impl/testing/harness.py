@@ -36,7 +36,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .._context import context_from_scope
 from ..coverage import Coverage, Pair
-from ..spec import SEND_FAILED_CLOSE_CODE, MessageType, Side, State, ViolationKind
+from ..spec import MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, MessageType, Side, State, ViolationKind
 from .oracle import ModelNode, States
 from .outcomes import Forwarded, Outcome, Raises, Returns
 from .server import FakeServer, drive
@@ -56,6 +56,7 @@ _CONNECT, _DATA, _DISCONNECT = MessageType.CONNECT.value, MessageType.RECEIVE.va
 _ACCEPT, _SEND, _CLOSE = MessageType.ACCEPT.value, MessageType.SEND.value, MessageType.CLOSE.value
 _START, _BODY = MessageType.RESPONSE_START.value, MessageType.RESPONSE_BODY.value
 _STARLETTE: dict[State, WebSocketState] = {state: WebSocketState[state.name] for state in State}
+_SIDES: dict[str, Side] = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
 
 
 class Divergence(AssertionError):
@@ -185,6 +186,22 @@ class Harness:
         """The connection drops: ``send()`` raises ``OSError`` and the server reports a disconnect with 1006."""
         self.server.fail_sends()
         self.client({"type": _DISCONNECT, "code": SEND_FAILED_CLOSE_CODE})
+
+    def play(self, message: Message) -> None:
+        """One message of either side, as a walk through the spec plays it.
+
+        The application sends a message of its side; one of the server's side
+        the server delivers (misbehaving where a conformant server would not)
+        and the application receives.
+        """
+        if _SIDES[message["type"]] is _S:
+            self.send(message, valid=True)
+            return
+        if self.server.deliverable(MessageType(message["type"])):
+            self.client(message)
+        else:
+            self.misbehave(message)
+        self.receive()
 
     def fail_sends(self) -> None:
         """The server's ``send()`` raises ``OSError`` from now on (ASGI 2.4, WS-041)."""

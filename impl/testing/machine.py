@@ -49,7 +49,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from ..coverage import Coverage
-from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, Check, MessageType, Side, Signal, SpecVersion
+from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion
 from . import strategies
 from .client import JSON_VALUES, ClientAction, ClientEvent, client_actions
 from .harness import JSON_MODES, Divergence, Factory, Harness
@@ -80,10 +80,6 @@ def _side(message: Message) -> Side:
 _SIDES = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
 #: What the client can send that leaves the states as they are: the data.
 _FLOWING = {row.trigger for row in TRANSITIONS[Side.RECEIVE] if isinstance(row.trigger, MessageType) and row.source is row.target}
-
-
-def _exactly_one(message: MessageType) -> list[tuple[str, ...]]:
-    return [c.param for c in MESSAGE_SCHEMAS[message].constraints if c.check is Check.EXACTLY_ONE]  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -224,7 +220,7 @@ def _helper_values(helper: _Helper, param: str, *, invalid: bool) -> st.SearchSt
     # The only key of an exactly-one rule that this method sets (send_text's
     # text): None there means neither is set.
     others = set(helper.params.values()) - {name}
-    alone = any(name in names and not others & set(names) for names in _exactly_one(helper.message))
+    alone = any(name in names and not others & set(names) for names in strategies.exactly_one(MESSAGE_SCHEMAS[helper.message].constraints))
     valid = strategies.field_values(helper.message, name, subprotocols=MACHINE_SUBPROTOCOLS)
     if spec_field.nullable and not alone:
         valid = st.none() | valid
@@ -428,24 +424,22 @@ class GeneratedMachine(RuleBasedStateMachine):
 
 
 def _walk(harness: Harness, message: Message, rules: Collection[str] | None) -> bool:
-    # One step of a walk: send it, or have the server deliver it and receive it; False when no
-    # rule of the machine could. Each call is judged as it returns; the states and the traffic
-    # are checked at the end of the walk.
-    if _side(message) is Side.SEND:
-        if rules is not None and _raw_rule_name(MessageType(message["type"])) not in rules:
-            return False
-        harness.send(message, valid=True)
-        return True
-    deliverable = harness.server.deliverable(MessageType(message["type"]))
-    if rules is not None and (f"client_{ClientEvent.of(message).action}" if deliverable else "server_misbehaves") not in rules:
+    # One step of a walk (Harness.play); False when no rule of the machine could play it. Each
+    # call is judged as it returns; the states and the traffic are checked at the end of the walk.
+    if rules is not None and _rule_for(harness, message) not in rules:
         return False
-    if deliverable:
-        harness.client(message)
-    else:
-        harness.misbehave(message)  # a message the protocol refuses here
-    harness.receive()
-    harness.withdraw()  # what the application refused to take leaves the queue
+    harness.play(message)
+    if _side(message) is Side.RECEIVE:
+        harness.withdraw()  # what the application refused to take leaves the queue
     return True
+
+
+def _rule_for(harness: Harness, message: Message) -> str:
+    # The rule of the machine that could do what Harness.play does with this message.
+    message_type = MessageType(message["type"])
+    if _side(message) is Side.SEND:
+        return _raw_rule_name(message_type)
+    return f"client_{ClientEvent.of(message).action}" if harness.server.deliverable(message_type) else "server_misbehaves"
 
 
 def _method(spec: RuleSpec) -> Any:

@@ -51,6 +51,7 @@ from ..spec import (
 __all__ = [
     "Bad",
     "bad",
+    "exactly_one",
     "field_values",
     "invalid_messages",
     "invalid_scopes",
@@ -370,7 +371,8 @@ def _only_with(fields: Iterable[Field]) -> list[tuple[Field, str, object]]:
     return [(f, *c.param) for f in fields for c in f.constraints if c.check is Check.ONLY_WITH]  # type: ignore[misc]
 
 
-def _exactly_one(constraints: Iterable[Constraint]) -> list[tuple[str, ...]]:
+def exactly_one(constraints: Iterable[Constraint]) -> list[tuple[str, ...]]:
+    """The groups of keys of which a message (or scope) carries exactly one: ``[("bytes", "text")]`` for ``websocket.receive``."""
     return [c.param for c in constraints if c.check is Check.EXACTLY_ONE]  # type: ignore[misc]
 
 
@@ -392,7 +394,7 @@ def _message_plans(
     schema = MESSAGE_SCHEMAS[kind]
     builder = _Builder([f for f in schema.fields if keys is None or f.name in keys], schema.side, version, subprotocols)
     typed = _Plan(extra={"": {"type": st.just(kind.value)}})
-    groups = [tuple(n for n in names if n in builder.fields) for names in _exactly_one(schema.constraints)]
+    groups = [tuple(n for n in names if n in builder.fields) for names in exactly_one(schema.constraints)]
     plans = [typed]
     for names in groups:
         # Exactly one of the names is set; each of the others is absent or None.
@@ -522,7 +524,7 @@ def minimal_message(message_type: MessageType | str, **fields: Any) -> Message:
         if spec_field.required:
             ranges = [r for p in _params(spec_field, Check.CLOSE_CODE) for r in p] + _params(spec_field, Check.INT_RANGE)
             message[spec_field.name] = ranges[0][0] if ranges else simplest[spec_field.kind]
-    for names in _exactly_one(schema.constraints):
+    for names in exactly_one(schema.constraints):
         if not any(fields.get(n) is not None for n in names):
             first = next(f for f in schema.fields if f.name == names[0])
             message[first.name] = simplest[first.kind]
