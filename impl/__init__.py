@@ -14,7 +14,7 @@ from __future__ import annotations
 from starlette.websockets import WebSocketState
 
 from ._context import Context, context_from_scope, parse_version
-from ._machine import ConnectionState, Machine, compile_machine
+from ._state import ConnectionState
 from ._version import __version__
 from .endpoints import websocket_endpoint
 from .exceptions import (
@@ -35,7 +35,6 @@ __all__ = [
     "ConnectionState",
     "Context",
     "InvalidMessageError",
-    "Machine",
     "NotConnectedError",
     "PeerGoneError",
     "ProtocolViolation",
@@ -49,7 +48,6 @@ __all__ = [
     "WrongStateError",
     "__version__",
     "check",
-    "compile_machine",
     "context_from_scope",
     "parse_version",
     "websocket_endpoint",

@@ -2,14 +2,22 @@
 
 One family, all under :class:`ProtocolViolation`, each kind also a subclass of
 what Starlette raises for the same situation, so ``except`` clauses written for
-Starlette and FastAPI keep working::
+Starlette and FastAPI keep working, and of nothing else::
 
     ProtocolViolation
     ├── WrongStateError        RuntimeError            a known message at the wrong time
     │   └── NotConnectedError  WebSocketDisconnected   ...because that direction is not (or no longer) open
-    ├── InvalidMessageError    RuntimeError, ValueError a type or field breaks its schema
+    ├── InvalidMessageError    RuntimeError            a type or field breaks its schema
     ├── PeerGoneError          WebSocketDisconnect     the other end has left
-    └── UnexpectedDataError    KeyError, TypeError     text where bytes were asked for, or the reverse
+    └── UnexpectedDataError    KeyError                text where bytes were asked for, or the reverse
+
+Each base is there because Starlette raises that class in that situation:
+``RuntimeError`` for a message at the wrong time or of the wrong type,
+``WebSocketDisconnected`` for a direction that is closed,
+``WebSocketDisconnect`` when the peer has gone, and ``KeyError('text')`` from
+``receive_text()`` on a binary message. No other base is added: a user's
+``except ValueError`` around ``json.dumps`` or ``except TypeError`` around their
+own code must not catch a protocol violation.
 
 ``WebSocketDisconnect`` and ``WebSocketDisconnected`` are Starlette's own
 classes (FastAPI re-exports the first), not copies.
@@ -100,7 +108,7 @@ class NotConnectedError(WrongStateError, WebSocketDisconnected):
     """
 
 
-class InvalidMessageError(ProtocolViolation, RuntimeError, ValueError):
+class InvalidMessageError(ProtocolViolation, RuntimeError):
     """A message whose ``type`` is unknown or whose fields break its schema.
 
     ``field`` names the offending key (``None`` for the type itself or for a
@@ -123,7 +131,7 @@ class PeerGoneError(ProtocolViolation, WebSocketDisconnect):
     reason: str = ""
 
 
-class UnexpectedDataError(ProtocolViolation, KeyError, TypeError):
+class UnexpectedDataError(ProtocolViolation, KeyError):
     """``receive_text()`` got a binary message, or ``receive_bytes()`` a text one.
 
     The message was valid and has been consumed; it is in ``message`` so that

@@ -87,10 +87,10 @@ def _close_through(websocket: FastAPIWebSocket, checked: WebSocket) -> None:
     # handlers' close goes through it too, and is judged (a second close does
     # nothing). Before that, FastAPI's object is the one that knows the states.
     own_close = websocket.close
-    untouched = checked._node
+    untouched = checked._connection_state.node
 
     async def close(code: int = 1000, reason: str | None = None) -> None:
-        if checked._node is untouched:
+        if checked._connection_state.node is untouched:
             await own_close(code, reason)
         else:
             await checked.close(code, reason)

@@ -4,7 +4,7 @@ Wrap any ASGI application, under any server::
 
     app = asgiws.check(app, mode="raise")
 
-Every ``websocket`` connection gets its own :class:`~asgiws.ConnectionState`.
+Every ``websocket`` connection gets its own :class:`~asgiws.ConnectionState`, the judge.
 Each message the application sends is judged before it reaches the server, and
 each message the server delivers before it reaches the application, so a server
 bug surfaces as surely as an application bug. What happens to a violation
@@ -29,8 +29,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ._hotpath import build_wrappers
-from ._machine import ConnectionState
+from ._compiled import wrap
+from ._state import ConnectionState
 from .coverage import Coverage
 from .exceptions import ProtocolViolation
 from .spec import Side
@@ -44,11 +44,6 @@ Send = Callable[[Message], Awaitable[None]]
 # Starlette's aliases); any three-argument coroutine function will do.
 ASGIApp = Callable[..., Awaitable[None]]
 Mode = Literal["raise", "warn", "record"]
-
-
-# The per-connection receive/send wrappers, generated: the hot messages are
-# judged inline (see asgiws._hotpath), everything else by the ConnectionState.
-_WRAPPERS = build_wrappers()
 
 
 class ProtocolWarning(UserWarning):
@@ -91,7 +86,12 @@ class CheckMiddleware:
             await self.app(scope, receive, send)
             return
         state = ConnectionState(scope, version=self.spec_version, coverage=self.coverage)
-        checked_receive, checked_send = _WRAPPERS(state, receive, send, self._violated, str(scope.get("path", "")))
+        path = str(scope.get("path", ""))
+
+        def violated(error: ProtocolViolation, side: Side, message: Any) -> None:
+            self._violated(error, path)
+
+        checked_receive, checked_send = wrap(state, receive, send, on_violation=violated)
         await self.app(scope, checked_receive, checked_send)
 
     def _violated(self, error: ProtocolViolation, path: str) -> None:

@@ -3,11 +3,13 @@
 It is a subclass of ``starlette.websockets.WebSocket`` with the same methods,
 the same states and the same exceptions, so a FastAPI or Starlette endpoint can
 take it unchanged. What differs is where the rules come from: ``receive()`` and
-``send()`` hold no ``if/elif`` of their own. Each looks the message type up in
-the compiled node for the current pair of states (``asgiws._machine``), runs
-the field check generated from the message's schema, and moves to the node the
-spec says. A refused message raises before anything reaches the server, and
-leaves both states as they were.
+``send()`` hold no ``if/elif`` of their own. Each connection holds a
+:class:`~asgiws.ConnectionState`, the one judge, and its ``receive``/``send``
+are the checked pair built around the server's callables by
+``asgiws._compiled.wrap``: the judge looks the message type up in the compiled
+node for the current pair of states, runs the field check generated from the
+message's schema, and moves to the node the spec says. A refused message
+raises before anything reaches the server, and leaves both states as they were.
 
 The helpers (``accept``, ``receive_text``, ``close``...) keep Starlette's
 behaviour wherever Starlette is right, and ask the same compiled node wherever
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -27,12 +29,11 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from ._context import context_from_scope
-from ._hotpath import build_hot_path
-from ._machine import Node, Step, compile_machine
-from ._validate import FieldViolation
-from .exceptions import NotConnectedError, PeerGoneError, ProtocolViolation, UnexpectedDataError
-from .spec import EXTENSION_NOT_ADVERTISED, UNEXPECTED_DATA, MessageType, Side, SpecVersion, State, ViolationKind
+from . import spec
+from ._compiled import wrap
+from ._state import ConnectionState
+from .exceptions import NotConnectedError, PeerGoneError, UnexpectedDataError
+from .spec import MessageType, Side, SpecVersion, State
 
 __all__ = ["WebSocket", "WebSocketClose"]
 
@@ -50,27 +51,6 @@ _NOT_ACCEPTED = 'WebSocket is not connected. Need to call "accept" first.'
 _NO_DENIAL = "The server doesn't support the Websocket Denial Response extension."
 _MODES = ("text", "binary")
 
-_RECEIVE_DOC = """Receive the next ASGI message from the server, checked against the spec.
-
-Raises:
-    NotConnectedError: after ``websocket.disconnect`` was received (raised
-        before waiting: nothing more can come).
-    WrongStateError: the server delivered a message the protocol does not
-        allow now (for example data before the accept).
-    InvalidMessageError: the message breaks its schema.
-"""
-
-_SEND_DOC = """Send an ASGI message to the server, after checking it against the spec.
-
-A refused message raises before the server sees it and changes no state.
-
-Raises:
-    NotConnectedError: after the close (or the end of a denial response).
-    PeerGoneError: after ``websocket.disconnect`` was received, or when the
-        server's ``send()`` raised ``OSError``; it is a ``WebSocketDisconnect``.
-    WrongStateError: a message the protocol does not allow now.
-    InvalidMessageError: the message breaks its schema.
-"""
 _BAD_MODE = 'The "mode" argument should be "text" or "binary".'
 
 
@@ -100,85 +80,69 @@ class WebSocket(StarletteWebSocket):
         HTTPConnection.__init__(self, scope)  # Starlette's WebSocket.__init__ would set its own state fields
         self._receive = receive
         self._send = send
-        self._context = context_from_scope(scope, spec_version)
-        self._machine = compile_machine(self._context.version, self._context.denial)
-        self._node = self._machine.initial
-        self._disconnect: Message | None = None
+        self._connection_state = ConnectionState(scope, version=spec_version)
+        self._checked_receive, self._checked_send = wrap(self._connection_state, receive, send, guard_receive=True, convert_send_failure=True)
+        # The checked pair becomes this object's own receive/send, which saves
+        # a coroutine per message; a subclass that overrides either keeps its own.
+        cls = type(self)
+        if cls.receive is WebSocket.receive:
+            self.__dict__["receive"] = self._checked_receive
+        if cls.send is WebSocket.send:
+            self.__dict__["send"] = self._checked_send
 
     # -- the two states, as Starlette names them ----------------------------------------
 
     @property
     def client_state(self) -> WebSocketState:
         """The receive side: what the server has delivered so far."""
-        return _TO_STARLETTE[self._node.states[0]]
+        return _TO_STARLETTE[self._connection_state.node.states.receive]
 
     @client_state.setter
     def client_state(self, value: WebSocketState) -> None:
-        self._node = self._machine.node((_FROM_STARLETTE[value], self._node.states[1]))
+        self._connection_state.states = self._connection_state.states._replace(receive=_FROM_STARLETTE[value])
 
     @property
     def application_state(self) -> WebSocketState:
         """The send side: what the application has sent so far."""
-        return _TO_STARLETTE[self._node.states[1]]
+        return _TO_STARLETTE[self._connection_state.node.states.send]
 
     @application_state.setter
     def application_state(self, value: WebSocketState) -> None:
-        self._node = self._machine.node((self._node.states[0], _FROM_STARLETTE[value]))
+        self._connection_state.states = self._connection_state.states._replace(send=_FROM_STARLETTE[value])
 
     @property
     def spec_version(self) -> SpecVersion:
         """The spec version this connection is judged against."""
-        return self._context.version
+        return self._connection_state.context.version
 
     # -- the two checked calls ------------------------------------------------------------
 
-    # receive() and send() are generated from the spec (asgiws._hotpath); their
-    # common case runs inline and the rest comes down to the two methods below.
-    if TYPE_CHECKING:
+    async def receive(self) -> Message:
+        """Receive the next ASGI message from the server, checked against the spec.
 
-        async def receive(self) -> Message: ...
-
-        async def send(self, message: Message) -> None: ...
-
-    else:
-        receive, send = build_hot_path()
-        receive.__doc__ = _RECEIVE_DOC
-        send.__doc__ = _SEND_DOC
-
-    def _received(self, node: Node, step: Step, message: Message) -> Message:
-        if step.check is not None:
-            try:
-                step.check(message, self._context)
-            except FieldViolation as problem:
-                raise self._machine.invalid(node, Side.RECEIVE, message, problem) from None
-        node = self._node = step.target(message)
-        if not node.receive:  # that was the disconnect: keep its code for later sends
-            self._disconnect = message
+        Raises:
+            NotConnectedError: after ``websocket.disconnect`` was received (raised
+                before waiting: nothing more can come).
+            WrongStateError: the server delivered a message the protocol does not
+                allow now (for example data before the accept).
+            InvalidMessageError: the message breaks its schema.
+        """
+        message: Message = await self._checked_receive()
         return message
 
-    def _checked(self, node: Node, step: Step, message: Message) -> Node:
-        if step.check is not None:
-            try:
-                step.check(message, self._context)
-            except FieldViolation as problem:
-                raise self._machine.invalid(node, Side.SEND, message, problem) from None
-        return step.target(message)
+    async def send(self, message: Message) -> None:
+        """Send an ASGI message to the server, after checking it against the spec.
 
-    def _transport_failed(self) -> PeerGoneError:
-        # ASGI 2.4: the server raises OSError once the connection is gone.
-        self._node = self._node.send_failed or self._node
-        error = self._machine.transport_failed(self._node)
-        if self._disconnect is not None:  # the client's own word beats the server's 1006
-            error.code = self._disconnect["code"]
-            error.reason = self._disconnect.get("reason") or ""
-        return error
+        A refused message raises before the server sees it and changes no state.
 
-    def _refused(self, side: Side, message: object, **override: Any) -> ProtocolViolation:
-        error = self._machine.refuse(self._node, side, message, **override)
-        if isinstance(error, PeerGoneError) and self._disconnect is not None:
-            error.code = self._disconnect["code"]
-            error.reason = self._disconnect.get("reason") or ""
-        return error
+        Raises:
+            NotConnectedError: after the close (or the end of a denial response).
+            PeerGoneError: after ``websocket.disconnect`` was received, or when the
+                server's ``send()`` raised ``OSError``; it is a ``WebSocketDisconnect``.
+            WrongStateError: a message the protocol does not allow now.
+            InvalidMessageError: the message breaks its schema.
+        """
+        await self._checked_send(message)
 
     # -- the handshake --------------------------------------------------------------------
 
@@ -189,7 +153,7 @@ class WebSocket(StarletteWebSocket):
             subprotocol: one of ``scope["subprotocols"]``, or None.
             headers: extra response headers, lower-case byte names (spec 2.1 on).
         """
-        if _CONNECT in self._node.receive:
+        if _CONNECT in self._connection_state.node.receive:
             await self.receive()
         await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())})
 
@@ -206,10 +170,10 @@ class WebSocket(StarletteWebSocket):
             InvalidMessageError: for a close code no endpoint may send, or a
                 reason longer than 123 bytes of UTF-8 (or any reason before 2.3).
         """
-        node = self._node
+        node = self._connection_state.node
         if _CLOSE not in node.send:
-            refusal = node.refusals[Side.SEND][MessageType.CLOSE]
-            if refusal.kind is ViolationKind.PEER_GONE or not node.allowed[Side.SEND]:
+            why = node.reasons[Side.SEND][MessageType.CLOSE]
+            if why.kind is spec.ViolationKind.PEER_GONE or not node.allowed[Side.SEND]:
                 return  # already closed, one way or the other
         try:
             await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
@@ -226,45 +190,52 @@ class WebSocket(StarletteWebSocket):
                 (Starlette's ``RuntimeError`` text).
             WrongStateError: the handshake was already answered.
         """
-        if _START not in self._node.send:
+        if _START not in self._connection_state.node.send:
             probe = {"type": _START}
-            error = self._refused(Side.SEND, probe)
-            raise self._refused(Side.SEND, probe, text=_NO_DENIAL) if error.clauses == EXTENSION_NOT_ADVERTISED else error
+            error = self._connection_state.explain(Side.SEND, probe)
+            raise self._connection_state.explain(Side.SEND, probe, text=_NO_DENIAL) if error.clauses == spec.EXTENSION_NOT_ADVERTISED else error
         await response(self.scope, self.receive, self.send)
 
     # -- data -----------------------------------------------------------------------------
 
     async def _receive_data(self) -> Message:
         # Wait only for data that can come: never "accept first" after a close.
-        node = self._node
-        connect = node.receive.get(_CONNECT)
-        if connect is not None:  # judge by where the pending connect leads
-            if _RECEIVE_TYPE in connect.next.receive:
-                await self.receive()  # the app accepted without receiving it: it comes first
-            node = self._node if _RECEIVE_TYPE in connect.next.receive else connect.next
-        if _RECEIVE_TYPE not in node.receive:
-            if not node.receive:
-                raise self._machine.exhausted(node, Side.RECEIVE)
-            error = self._machine.refuse(node, Side.RECEIVE, _DATA)
-            text = _NOT_ACCEPTED if node.states[1] is State.CONNECTING else f"Cannot receive data: {error.rule} [{error.clause}]"
-            error = self._machine.refuse(node, Side.RECEIVE, _DATA, text=text, cls=NotConnectedError)
-            error.states = self._node.states
-            raise error
+        state = self._connection_state
+        if _RECEIVE_TYPE not in state.node.receive and self._connect_comes_first(state):
+            await self.receive()  # the app accepted without receiving the connect: it comes first
         message = await self.receive()
-        if not self._node.receive:  # the disconnect: nothing more will come
+        if not state.node.receive:  # the disconnect: nothing more will come
             raise WebSocketDisconnect(message["code"], message.get("reason"))
         return message
 
+    def _connect_comes_first(self, state: ConnectionState) -> bool:
+        # No data can be received in this node: true when the connect is still
+        # pending and data may follow it; otherwise raise what says why none can come.
+        node = state.node
+        connect = node.receive.get(_CONNECT)
+        if connect is not None:  # judge by where the pending connect leads
+            if _RECEIVE_TYPE in connect.next.receive:
+                return True
+            node = connect.next
+        if not node.receive:
+            raise state.exhausted(Side.RECEIVE)
+        error = state.machine.explain(node, Side.RECEIVE, _DATA)
+        text = _NOT_ACCEPTED if node.states.send is State.CONNECTING else f"Cannot receive data: {error.rule} [{error.clause}]"
+        error = state.machine.explain(node, Side.RECEIVE, _DATA, text=text, cls=NotConnectedError)
+        error.states = state.states
+        raise error
+
     def _unexpected(self, message: Message, key: str) -> UnexpectedDataError:
         wanted, got = ("text", "binary") if key == "text" else ("binary", "text")
+        clauses = spec.UNEXPECTED_DATA
         return UnexpectedDataError(
-            f"Expected a {wanted} message, but got a {got} one [{UNEXPECTED_DATA[0]}]",
-            kind=ViolationKind.UNEXPECTED_DATA,
-            clauses=UNEXPECTED_DATA,
+            f"Expected a {wanted} message, but got a {got} one [{clauses[0]}]",
+            kind=spec.ViolationKind.UNEXPECTED_DATA,
+            clauses=clauses,
             side=Side.RECEIVE,
-            states=self._node.states,
+            states=self._connection_state.states,
             message_type=message["type"],
-            allowed=self._node.allowed[Side.RECEIVE],
+            allowed=self._connection_state.node.allowed[Side.RECEIVE],
             rule=f"receive_{'text' if key == 'text' else 'bytes'}() takes {wanted} messages only",
             message=message,
         )

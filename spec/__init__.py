@@ -40,28 +40,80 @@ runtime. A test holds us to it.
 
 from __future__ import annotations
 
-from .ambiguities import AMBIGUITIES, Ambiguity
-from .clauses import CLAUSES, Clause, Level, Party
-from .endings import ENDING_RULES, EndingRule
-from .joint import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, JointConstraint, JointTransition
-from .messages import MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, MessageType, Signal
-from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNEXPECTED_DATA, UNKNOWN_TYPE, Rejection, ViolationKind
-from .schemas import (
-    EXTRA_KEYS_ALLOWED,
-    MESSAGE_SCHEMAS,
-    REPORTABLE_CLOSE_CODES,
-    SCOPE_SCHEMA,
-    SENDABLE_CLOSE_CODES,
-    Check,
-    Constraint,
-    Field,
-    MessageSchema,
-    ScopeSchema,
-    ValueKind,
-)
-from .states import Side, State
-from .transitions import RECEIVE_TRANSITIONS, SEND_TRANSITIONS, TRANSITIONS, Guard, Transition
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# What every check needs is loaded at once: the vocabulary (sides, states,
+# message types, versions). The tables, the schemas and the clause texts are
+# loaded on first use, so that ``import asgiws`` stays cheap: the runtime's
+# compiled checks (``asgiws._compiled``) carry what they need, and the tables
+# are read only when a connection's machine is first compiled or an error is
+# explained.
+from .messages import MESSAGE_SIDE, MESSAGE_TYPES, SEND_FAILED_CLOSE_CODE, MessageType, Signal
+from .states import INITIAL_STATES, Side, State, States
 from .versions import DEFAULT_VERSION, LATEST_VERSION, SEND_RAISES_SINCE, VERSION_CHANGES, VERSION_GATE_CLAUSES, Extension, SpecVersion
+
+if TYPE_CHECKING:
+    from .ambiguities import AMBIGUITIES, Ambiguity
+    from .clauses import CLAUSES, Clause, Level, Party
+    from .endings import ENDING_RULES, EndingRule
+    from .joint import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, JointConstraint, JointTransition
+    from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNEXPECTED_DATA, UNKNOWN_TYPE, Rejection, ViolationKind
+    from .schemas import (
+        EXTRA_KEYS_ALLOWED,
+        MESSAGE_SCHEMAS,
+        REPORTABLE_CLOSE_CODES,
+        SCOPE_SCHEMA,
+        SENDABLE_CLOSE_CODES,
+        Check,
+        Constraint,
+        Field,
+        MessageSchema,
+        ScopeSchema,
+        ValueKind,
+    )
+    from .transitions import RECEIVE_TRANSITIONS, SEND_TRANSITIONS, TRANSITIONS, Guard, Transition
+
+#: The module of every name loaded on first use.
+_LOADED_ON_USE: dict[str, str] = {
+    **dict.fromkeys(("AMBIGUITIES", "Ambiguity"), "ambiguities"),
+    **dict.fromkeys(("CLAUSES", "Clause", "Level", "Party"), "clauses"),
+    **dict.fromkeys(("ENDING_RULES", "EndingRule"), "endings"),
+    **dict.fromkeys(("JOINT_CONSTRAINTS", "JOINT_TRANSITIONS", "JointConstraint", "JointTransition"), "joint"),
+    **dict.fromkeys(("EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNEXPECTED_DATA", "UNKNOWN_TYPE", "Rejection", "ViolationKind"), "rejections"),
+    **dict.fromkeys(
+        (
+            "EXTRA_KEYS_ALLOWED",
+            "MESSAGE_SCHEMAS",
+            "REPORTABLE_CLOSE_CODES",
+            "SCOPE_SCHEMA",
+            "SENDABLE_CLOSE_CODES",
+            "Check",
+            "Constraint",
+            "Field",
+            "MessageSchema",
+            "ScopeSchema",
+            "ValueKind",
+        ),
+        "schemas",
+    ),
+    **dict.fromkeys(("RECEIVE_TRANSITIONS", "SEND_TRANSITIONS", "TRANSITIONS", "Guard", "Transition"), "transitions"),
+}
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: the one function in this package, and it is about importing, not
+    # about the protocol. Each module is imported once; Python then finds its
+    # names here without calling this again.
+    try:
+        module = _LOADED_ON_USE[name]
+    except KeyError:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg) from None
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AMBIGUITIES",
@@ -70,11 +122,13 @@ __all__ = [
     "ENDING_RULES",
     "EXTENSION_NOT_ADVERTISED",
     "EXTRA_KEYS_ALLOWED",
+    "INITIAL_STATES",
     "JOINT_CONSTRAINTS",
     "JOINT_TRANSITIONS",
     "LATEST_VERSION",
     "MESSAGE_SCHEMAS",
     "MESSAGE_SIDE",
+    "MESSAGE_TYPES",
     "RECEIVE_TRANSITIONS",
     "REJECTIONS",
     "REPORTABLE_CLOSE_CODES",
@@ -108,6 +162,7 @@ __all__ = [
     "Signal",
     "SpecVersion",
     "State",
+    "States",
     "Transition",
     "ValueKind",
     "ViolationKind",

@@ -6,7 +6,7 @@ import enum
 
 from .states import Side
 
-__all__ = ["MESSAGE_SIDE", "SEND_FAILED_CLOSE_CODE", "MessageType", "Signal"]
+__all__ = ["MESSAGE_SIDE", "MESSAGE_TYPES", "SEND_FAILED_CLOSE_CODE", "MessageType", "Signal"]
 
 
 class MessageType(enum.StrEnum):
@@ -47,6 +47,9 @@ MESSAGE_SIDE: dict[MessageType, Side] = {
     MessageType.RESPONSE_START: Side.SEND,
     MessageType.RESPONSE_BODY: Side.SEND,
 }
+
+#: Every message type by its ``type`` string, for reading a message's ``type``.
+MESSAGE_TYPES: dict[str, MessageType] = {message.value: message for message in MessageType}
 
 #: The close code the application sees when the server's send() raised
 #: OSError: the connection closed without a Close frame (RFC 6455 §7.1.5, RFC-013).

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from typing import NamedTuple
 
-__all__ = ["Side", "State"]
+__all__ = ["INITIAL_STATES", "Side", "State", "States"]
 
 
 class Side(enum.Enum):
@@ -40,3 +41,20 @@ class State(enum.Enum):
     #: response; only ``websocket.disconnect`` may still be delivered.
     #: Send side: a denial response has started and its body is being sent.
     RESPONSE = 3
+
+
+class States(NamedTuple):
+    """The state of each side of one connection: a small value keyed by side.
+
+    The field names are the values of :class:`Side`, so the state of a side is
+    ``getattr(states, side.value)``; as a tuple it reads (receive, send).
+    """
+
+    #: Starlette's ``client_state``: what the server has delivered.
+    receive: State
+    #: Starlette's ``application_state``: what the application has sent.
+    send: State
+
+
+#: Where every connection starts: nothing delivered, nothing sent.
+INITIAL_STATES = States(State.CONNECTING, State.CONNECTING)

@@ -1,12 +1,12 @@
-"""Shared test helpers: every reachable node of a compiled machine, and message builders."""
+"""Shared test helpers: every reachable node of a compiled machine, message builders, one judged message."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from asgiws import Machine
-from asgiws._machine import Node
-from asgiws.spec import MessageType
+from asgiws import ConnectionState, Context
+from asgiws._machine import Machine, Node
+from asgiws.spec import MessageType, Side, State, States
 
 #: One well-formed message of every type, as a server or an application would send it.
 VALID: dict[MessageType, dict[str, Any]] = {
@@ -29,3 +29,12 @@ def message(kind: MessageType, **fields: Any) -> dict[str, Any]:
 def reachable(machine: Machine) -> list[Node]:
     """Every node reachable from the initial one, in breadth-first order."""
     return machine.reachable()
+
+
+def judged(machine: Machine, side: Side, states: tuple[State, State], message: Any, context: Context) -> States:
+    """Where the judge moves a connection in ``states`` of ``machine`` for one message (it raises what the judge raises)."""
+    state = ConnectionState({"type": "websocket", "asgi": {"spec_version": machine.version.value}}, version=machine.version)
+    state.machine, state.context = machine, context
+    state.states = states
+    getattr(state, side.value)(message)
+    return state.states

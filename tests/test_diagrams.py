@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from asgiws import compile_machine
+from asgiws._machine import compile_machine
 from asgiws.cli import main
 from asgiws.coverage import Coverage
 from asgiws.diagrams import COMMITTED, SUFFIXES, EdgeKind, RenderError, build_graph, diagram, render, to_dot, to_mermaid, write_all

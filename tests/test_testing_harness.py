@@ -98,7 +98,7 @@ class RaisesKeyError(asgiws.WebSocket):
 class WrongKind(asgiws.WebSocket):
     async def send_text(self, data: str) -> None:
         raise asgiws.InvalidMessageError(
-            "no", kind=ViolationKind.WRONG_STATE, clauses=("WS-024",), side=asgiws.spec.Side.SEND, states=self._node.states,
+            "no", kind=ViolationKind.WRONG_STATE, clauses=("WS-024",), side=asgiws.spec.Side.SEND, states=self._connection_state.states,
             message_type="websocket.send", allowed=(), rule="",
         )  # fmt: skip
 
@@ -299,7 +299,7 @@ def test_outcomes_say_what_they_expect() -> None:
     assert str(Raises(RuntimeError, ViolationKind.WRONG_STATE)) == "raises RuntimeError (wrong-state)"
     assert str(Raises(WebSocketDisconnect, code=1001, reason="")) == "raises WebSocketDisconnect with code 1001 and reason ''"
     assert Raises(RuntimeError, ANY_KIND).mismatch(RuntimeError()) is None
-    assert Raises(ValueError, None).mismatch(asgiws.InvalidMessageError(
+    assert Raises(RuntimeError, None).mismatch(asgiws.InvalidMessageError(
         "x", kind=ViolationKind.INVALID_MESSAGE, clauses=("WS-009",), side=asgiws.spec.Side.SEND, states=(asgiws.spec.State.CONNECTING,) * 2,
         message_type=None, allowed=(), rule="",
     )) == "it raised a invalid-message violation"  # fmt: skip

@@ -8,8 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asgiws import Context, InvalidMessageError, compile_machine
-from asgiws._validate import FieldViolation, compile_message_check, compile_scope_check
+from asgiws import Context, InvalidMessageError
+from asgiws._compiled import MESSAGE_CHECKS, check_scope
+from asgiws._fields import FieldViolation
+from asgiws._machine import compile_machine
 from asgiws.spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, MessageType, Side, SpecVersion, State
 from asgiws.testing import (
     field_values,
@@ -22,6 +24,8 @@ from asgiws.testing import (
 )
 from asgiws.testing.strategies import minimal_message, representatives
 
+from .helpers import judged
+
 OFFERED = ("chat", "v2.chat")
 PROPERTY = settings(settings.default, max_examples=150)
 TYPES = st.sampled_from(list(MessageType))
@@ -29,7 +33,7 @@ VERSIONS = st.sampled_from(list(SpecVersion))
 
 
 def _check(kind: MessageType, version: SpecVersion, message: Any) -> None:
-    check = compile_message_check(MESSAGE_SCHEMAS[kind], version)
+    check = MESSAGE_CHECKS[kind.value]
     if check is not None:
         check(message, Context(version, True, OFFERED))
 
@@ -52,7 +56,7 @@ def test_invalid_messages_fail_the_compiled_check(data: st.DataObject, kind: Mes
 @given(data=st.data(), version=VERSIONS, denial=st.booleans())
 def test_valid_scopes_pass_the_compiled_check(data: st.DataObject, version: SpecVersion, denial: bool) -> None:
     scope = data.draw(scopes(version, denial=denial, subprotocols=OFFERED))
-    compile_scope_check(version)(scope, Context())
+    check_scope(scope, Context(version))
     assert scope["asgi"].get("spec_version", "2.0") == version.value
     assert ("websocket.http.response" in (scope.get("extensions") or {})) is denial
     assert scope["subprotocols"] == list(OFFERED)
@@ -61,7 +65,7 @@ def test_valid_scopes_pass_the_compiled_check(data: st.DataObject, version: Spec
 @PROPERTY
 @given(scope=scopes())
 def test_scopes_of_any_version_pass_the_check_of_their_own(scope: dict[str, Any]) -> None:
-    compile_scope_check(SpecVersion(scope["asgi"].get("spec_version", "2.0")))(scope, Context())
+    check_scope(scope, Context(SpecVersion(scope["asgi"].get("spec_version", "2.0"))))
 
 
 @PROPERTY
@@ -69,7 +73,7 @@ def test_scopes_of_any_version_pass_the_check_of_their_own(scope: dict[str, Any]
 def test_invalid_scopes_fail_the_compiled_check(data: st.DataObject, version: SpecVersion) -> None:
     scope = data.draw(invalid_scopes(version))
     with pytest.raises(FieldViolation):
-        compile_scope_check(version)(scope, Context())
+        check_scope(scope, Context(version))
 
 
 @PROPERTY
@@ -77,7 +81,7 @@ def test_invalid_scopes_fail_the_compiled_check(data: st.DataObject, version: Sp
 def test_unknown_messages_are_refused_as_invalid_in_every_state(data: st.DataObject, side: Side, states: tuple[State, State]) -> None:
     message = data.draw(unknown_messages(side))
     with pytest.raises(InvalidMessageError):
-        compile_machine(SpecVersion.V2_5, True).step(side, states, message, Context(SpecVersion.V2_5, True, ()))
+        judged(compile_machine(SpecVersion.V2_5, True), side, states, message, Context(SpecVersion.V2_5, True, ()))
 
 
 @PROPERTY
@@ -87,7 +91,7 @@ def test_still_valid_judges_a_message_of_the_widest_connection_for_a_narrower_on
 ) -> None:
     message = data.draw(messages(kind, subprotocols=OFFERED))
     offered = data.draw(st.sampled_from([(), OFFERED[:1], OFFERED]))
-    check = compile_message_check(MESSAGE_SCHEMAS[kind], version)
+    check = MESSAGE_CHECKS[kind.value]
     try:
         if check is not None:
             check(message, Context(version, True, offered))

@@ -143,13 +143,13 @@ def _joint_graph(*, denial: bool, clauses: bool, forbidden: bool, coverage: Cove
                     label = _label(MessageType(message_type), row, clauses)
                     edge_kind, count = kind, None
                     if taken is not None:
-                        own = node.states[0] if side is Side.RECEIVE else node.states[1]
+                        own = getattr(node.states, side.value)
                         count = sum(n for p, n in taken.items() if (p.side, p.state, p.message_type) == (side.value, own.name, message_type))
                         edge_kind = EdgeKind.EXERCISED if count else EdgeKind.MISSED
                     edges.append(Edge(_state_id(node.states), _state_id(target.states), label, edge_kind, count))
             if forbidden and side is Side.SEND and node.allowed[Side.SEND] != ():
                 # Every state that can send something also refuses something.
-                refused = sorted(t.value.removeprefix("websocket.") for t, r in node.refusals[Side.SEND].items() if t.value not in steps)
+                refused = sorted(t.value.removeprefix("websocket.") for t, r in node.reasons[Side.SEND].items() if t.value not in steps)
                 edges.append(Edge(_state_id(node.states), _state_id(node.states), "\\n".join(refused), EdgeKind.REFUSED))
         if node.send_failed is not None and node.send_failed is not node:
             edges.append(Edge(_state_id(node.states), _state_id(node.send_failed.states), Signal.SEND_FAILED.value, EdgeKind.SIGNAL))

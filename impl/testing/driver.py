@@ -33,7 +33,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .._context import VERSION_RANK
-from .._machine import ConnectionState
+from .._state import ConnectionState
 from ..coverage import Coverage
 from ..exceptions import ProtocolViolation
 from ..spec import ENDING_RULES, SEND_RAISES_SINCE, MessageType, Side, State

@@ -24,7 +24,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any
 
-from .._machine import ConnectionState
+from .._state import ConnectionState
 from ..exceptions import ProtocolViolation
 from ..spec import LATEST_VERSION, Extension, MessageType, Side
 from .oracle import ModelNode, oracle
