@@ -23,9 +23,16 @@ if TYPE_CHECKING:
 
 __all__ = ["MESSAGE_CHECKS", "check_scope", "wrap"]
 
-_BEFORE_2_1 = frozenset({SpecVersion.V2_0})
-_BEFORE_2_2 = frozenset({SpecVersion.V2_0, SpecVersion.V2_1})
-_BEFORE_2_3 = frozenset({SpecVersion.V2_0, SpecVersion.V2_1, SpecVersion.V2_2})
+_BEFORE_2_1 = (SpecVersion.V2_0,)
+_BEFORE_2_2 = (
+    SpecVersion.V2_0,
+    SpecVersion.V2_1,
+)
+_BEFORE_2_3 = (
+    SpecVersion.V2_0,
+    SpecVersion.V2_1,
+    SpecVersion.V2_2,
+)
 
 
 def check_receive(m: Mapping[str, Any], ctx: Context) -> None:
@@ -297,16 +304,14 @@ OnViolation = Callable[[ProtocolViolation, Side, Any], None]
 _RECEIVE, _SEND = Side.RECEIVE, Side.SEND
 
 
-def _judge(state: ConnectionState, on_violation: OnViolation | None, side: Side, message: Any) -> None:
-    # Everything but the plainest data message: the judge decides.
+def _judge_leniently(state: ConnectionState, on_violation: OnViolation, side: Side, message: Any) -> None:
+    # The judge decides; a violation is reported and the message passes.
     try:
         if side is _SEND:
             state.send(message)
         else:
             state.receive(message)
     except ProtocolViolation as error:
-        if on_violation is None:
-            raise
         on_violation(error, side, message)
         state.follow(side, message)
 
@@ -344,8 +349,11 @@ def wrap(
             plain = step.hot and ((v_text.__class__ is str and v_bytes is None) or (v_bytes.__class__ is bytes and v_text is None))
         except Exception:
             plain = False
-        if not plain:
-            _judge(state, on_violation, _RECEIVE, message)
+        if not plain:  # everything but the plainest data message: the judge decides
+            if on_violation is None:
+                state.receive(message)
+            else:
+                _judge_leniently(state, on_violation, _RECEIVE, message)
         elif counts is not None:
             counts[step.pair] += 1
         return message
@@ -360,8 +368,11 @@ def wrap(
             )
         except Exception:
             plain = False
-        if not plain:
-            _judge(state, on_violation, _SEND, message)
+        if not plain:  # everything but the plainest data message: the judge decides
+            if on_violation is None:
+                state.send(message)
+            else:
+                _judge_leniently(state, on_violation, _SEND, message)
         elif counts is not None:
             counts[step.pair] += 1
         try:

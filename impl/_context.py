@@ -63,4 +63,6 @@ def context_from_scope(scope: Mapping[str, Any], version: SpecVersion | str | No
             raise ValueError(msg)
         version = LATEST_VERSION if asgi is None else asgi.get("spec_version") or DEFAULT_VERSION
     extensions = scope.get("extensions") or {}  # None means none (AMB-04)
-    return Context(parse_version(version), _DENIAL in extensions, tuple(scope.get("subprotocols") or ()))
+    # tuple.__new__ skips the named tuple's own __new__, which is written in
+    # Python: this runs once per connection.
+    return tuple.__new__(Context, (parse_version(version), _DENIAL in extensions, tuple(scope.get("subprotocols") or ())))

@@ -16,7 +16,7 @@ from typing import Any
 
 from ._context import context_from_scope
 from ._fields import FieldViolation
-from ._machine import Machine, Node, compile_machine
+from ._machine import Machine, Node, Step, compile_machine
 from .coverage import Coverage
 from .exceptions import PeerGoneError, ProtocolViolation
 from .spec import MESSAGE_TYPES, Side, SpecVersion, State, States
@@ -80,18 +80,17 @@ class ConnectionState:
 
     def receive(self, message: Mapping[str, Any]) -> None:
         """Take a message the server delivered through ``receive()``."""
-        self._take(Side.RECEIVE, message)
+        self._take(self.node.receive, Side.RECEIVE, message)
         if not self.node.receive:  # that was the disconnect: its code answers later sends
             self.disconnect = message
 
     def send(self, message: Mapping[str, Any]) -> None:
         """Take a message the application passes to ``send()``."""
-        self._take(Side.SEND, message)
+        self._take(self.node.send, Side.SEND, message)
 
-    def _take(self, side: Side, message: Mapping[str, Any]) -> None:
-        node = self.node
+    def _take(self, steps: dict[str, Step], side: Side, message: Mapping[str, Any]) -> None:
         try:
-            step = node.steps(side)[message["type"]]
+            step = steps[message["type"]]
         except Exception:  # not a dict, no type, or no step for it here
             raise self.explain(side, message) from None
         if step.check is not None:
@@ -100,8 +99,8 @@ class ConnectionState:
             except FieldViolation as problem:
                 if self.coverage is not None:  # the pair was exercised, and refused
                     self.coverage.refused[step.pair] += 1
-                raise self.machine.invalid(node, side, message, problem) from None
-        self.node = step.target(message)
+                raise self.machine.invalid(self.node, side, message, problem) from None
+        self.node = step.next if step.guard is None else step.target(message)
         if self.coverage is not None:
             self.coverage.allowed[step.pair] += 1
 

@@ -16,9 +16,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .spec import MESSAGE_SIDE, TRANSITIONS, MessageType, Side, SpecVersion, State, Transition
+from . import spec
+from .spec import MESSAGE_SIDE, MESSAGE_TYPES, MessageType, Side, SpecVersion, State
+
+if TYPE_CHECKING:
+    from .spec import Transition
 
 __all__ = ["Coverage", "Pair", "all_pairs"]
 
@@ -61,7 +65,7 @@ class Coverage:
 
     def record(self, version: SpecVersion, side: Side, states: tuple[State, State], message_type: object, *, allowed: bool) -> None:
         """Count one message judged in ``states``; messages of unknown type are not pairs and are ignored."""
-        if not isinstance(message_type, str) or message_type not in _TYPES or MESSAGE_SIDE[_TYPES[message_type]] is not side:
+        if not isinstance(message_type, str) or message_type not in MESSAGE_TYPES or MESSAGE_SIDE[MESSAGE_TYPES[message_type]] is not side:
             return
         state = states[0] if side is Side.RECEIVE else states[1]
         pair = Pair(version.value, side.value, state.name, message_type)
@@ -87,7 +91,7 @@ class Coverage:
         A guarded pair (a denial body with and without ``more_body``) counts for
         both of its rows: the record is kept per pair, not per guard.
         """
-        for rows in TRANSITIONS.values():
+        for rows in spec.TRANSITIONS.values():
             for row in rows:
                 if not isinstance(row.trigger, MessageType):
                     continue
@@ -117,5 +121,3 @@ class Coverage:
                 counter[Pair(*key.split("|"))] += n
         return coverage
 
-
-_TYPES: dict[str, MessageType] = {message.value: message for message in MessageType}

@@ -248,7 +248,11 @@ class WebSocket(StarletteWebSocket):
             UnexpectedDataError: the message was binary (it is in ``.message``).
             NotConnectedError: no data can come (before the accept, after the disconnect).
         """
-        message = await self._receive_data()
+        state = self._connection_state
+        # The common case inline (data can come now); _receive_data does the rest.
+        message = await (self.receive() if _RECEIVE_TYPE in state.node.receive else self._receive_data())
+        if not state.node.receive:  # the disconnect: nothing more will come
+            raise WebSocketDisconnect(message["code"], message.get("reason"))
         text: str | None = message.get("text")
         if text is None:
             raise self._unexpected(message, "text")
