@@ -156,7 +156,8 @@ def spec_json() -> dict[str, Any]:
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    # "][" is escaped so that scope['a']['b'] is not read as a reference-style link.
+    return str(text).replace("|", "\\|").replace("][", "]\\[").replace("\n", " ")
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
