@@ -1,9 +1,12 @@
 """The reference model as a graph: what the spec says each message does.
 
-The generated tests ask the ``transitions`` reference model
+The generated tests (``asgiws.testing``) and the simulated server
+(``asgiws.engine``) ask the ``transitions`` reference model
 (:class:`asgiws.model.ReferenceModel`) what a message does in a pair of states,
-never the compiled interpreter, which is what they test when the
-implementation is ``asgiws.WebSocket``. The model's answer depends only on the
+never the compiled interpreter, which is what the tests test when the
+implementation is ``asgiws.WebSocket``. It sits beside the model, outside
+both packages, because both read it; importing it does not import
+transitions (the model does, when it is built). The model's answer depends only on the
 states, the message type and the fields its guards read, so each question is
 asked once and its answer kept in a :class:`ModelNode`, one per pair of
 states, found again by following the answers. A transitions trigger costs
@@ -20,8 +23,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from ..model import ReferenceModel
-from ..spec import MESSAGE_SIDE, Guard, MessageType, Side, Signal, State, ViolationKind
+from .model import ReferenceModel
+from .spec import MESSAGE_SIDE, Guard, MessageType, Side, Signal, State, ViolationKind
 
 __all__ = ["ModelNode", "Oracle", "States", "oracle"]
 
