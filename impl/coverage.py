@@ -120,4 +120,3 @@ class Coverage:
             for key, n in data.get(name, {}).items():
                 counter[Pair(*key.split("|"))] += n
         return coverage
-

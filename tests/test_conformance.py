@@ -9,15 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import asgiws
 from asgiws.cli import main
 from asgiws.conformance import Report, Script, TargetError, Violation, check_app, load_app, replay
-from asgiws.conformance.run import run_script
+from asgiws.conformance.script import run_script
+from asgiws.engine import ClientAction, Connect, Disconnect, SendBytes, SendText, Transcript, Vanish, websocket_scope
 from asgiws.spec import SpecVersion
-from asgiws.testing import AppDriver, ClientEvent, Transcript, websocket_scope
+from asgiws.testing import AppDriver
 
 BUGGY = [
     ("examples.apps.binary_echo_bug:app", "/ws", "WS-036"),
@@ -64,18 +65,17 @@ def test_each_violation_is_reported_once_with_a_minimal_reproducer() -> None:
     test = next(value for name, value in namespace.items() if name.startswith("test_"))
     with pytest.raises(AssertionError, match="still breaks WS-036"):
         test()
-    assert "messages=(('bytes', b''),)" in violation.reproducer  # shrunk to one empty binary message
+    assert "messages=(SendBytes(data=b'', other_key_as_none=False),)" in violation.reproducer  # shrunk to one empty binary message
 
 
 def test_replay_of_a_correct_app_is_clean() -> None:
-    script = Script(path="/ws", messages=(("bytes", b"x"), ("text", "y")), leave=("close", 1001, "bye"))
+    script = Script(path="/ws", messages=(SendBytes(b"x"), SendText("y")), leave=Disconnect(1001, "bye"))
     assert replay(load_app("examples.apps.echo:app"), script) == []
     assert replay(load_app("examples.apps.binary_echo_bug:app"), script) == ["WS-036"]
 
 
 def test_the_denial_extension_and_both_message_shapes_are_explored() -> None:
-    script = Script(path="/ws", denial=True, both_keys=True, messages=(("text", "a"),))
-    assert script.deliveries() == [{"type": "websocket.receive", "text": "a", "bytes": None}]
+    script = Script(path="/ws", denial=True, messages=(SendText("a", other_key_as_none=True),))
     assert replay(load_app("examples.apps.echo:app"), script) == []
 
 
@@ -126,16 +126,18 @@ async def _strict(scope: Any, receive: Any, send: Any) -> None:
     ids=["still-busy", "receives-after-disconnect", "raises-before-the-handshake", "refused-inside-asgiws"],
 )
 def test_how_an_application_ends_is_judged(app: Any, clause: str, message_type: str | None) -> None:
-    findings = run_script(app, Script(path="/ws"), timeout=0.2).findings
+    findings = asyncio.run(run_script(app, Script(path="/ws"), timeout=0.2)).findings
     assert (clause, message_type) in {(f.clause, f.message_type) for f in findings}
 
 
 def test_a_vanishing_client_makes_later_sends_fail_from_2_4_on() -> None:
     for version, failed in (("2.3", False), ("2.4", True)):
-        run = run_script(load_app("examples.apps.goodbye_bug:app"), Script(spec_version=version, path="/ws", leave=("vanish",)))
+        run = asyncio.run(
+            run_script(load_app("examples.apps.goodbye_bug:app"), Script(spec_version=version, path="/ws", leave=Vanish()), timeout=5.0)
+        )
         assert [f.clause for f in run.findings] == ["J-09"]
         assert (run.sent[-1]["text"], run.failed_sends[-1]) == ("goodbye!", failed)
-        assert run.client[-1].action == "vanishes"
+        assert run.client_actions[-1] == Vanish()
 
 
 # -- lifespan -----------------------------------------------------------------------------------
@@ -329,34 +331,24 @@ async def _waits_for_data_first(scope: Any, receive: Any, send: Any) -> None:
 
 
 def test_a_client_that_cannot_send_its_data_leaves_instead() -> None:
-    run = run_script(_waits_for_data_first, Script(path="/ws", messages=(("text", "hi"),), leave=("close", 1001, "bye")))
+    run = asyncio.run(run_script(_waits_for_data_first, Script(path="/ws", messages=(SendText("hi"),), leave=Disconnect(1001, "bye")), timeout=5.0))
     assert [f.clause for f in run.findings] == ["J-09", "WS-024"]  # it accepts once the client has left
-    assert [event.action for event in run.client] == ["connects", "disconnects"]
-    assert run.client[-1].message == {"type": "websocket.disconnect", "code": 1001, "reason": "bye"}
+    assert run.client_actions == [Connect(), Disconnect(1001, "bye")]
 
 
 # -- one engine for the checker and the app driver -------------------------------------------------
 
 
-def _script_of(events: list[ClientEvent]) -> Script | None:
-    """The script of a client that did what ``events`` say; None when a script cannot say it."""
-    received = [e.message for e in events if e.message["type"] == "websocket.receive"]
-    shapes = {len(m) == 3 for m in received}  # the other payload key present as None, or absent
-    if len(shapes) > 1:
-        return None
-    messages = tuple(("text", m["text"]) if m.get("text") is not None else ("bytes", m["bytes"]) for m in received)
-    last = events[-1]
-    leave: tuple[Any, ...] = ("close", 1000, None)
-    if last.vanishes:
-        leave = ("vanish",)
-    elif last.message["type"] == "websocket.disconnect":
-        leave = ("close", last.message["code"], last.message.get("reason"))
-    return Script(path="/ws", messages=messages, both_keys=shapes == {True}, leave=leave)
+def _script_of(actions: list[ClientAction]) -> Script:
+    """The script of a client that did what ``actions`` say."""
+    messages = tuple(a for a in actions if isinstance(a, SendText | SendBytes))
+    last = actions[-1]
+    return Script(path="/ws", messages=messages, leave=last if isinstance(last, Disconnect | Vanish) else Disconnect(1000))
 
 
 def _seen(transcript: Transcript) -> tuple[Any, ...]:
     return (
-        transcript.client,
+        transcript.client_actions,
         transcript.received,
         transcript.sent,
         transcript.failed_sends,
@@ -372,11 +364,8 @@ def _seen(transcript: Transcript) -> tuple[Any, ...]:
 @given(data=st.data(), target=st.sampled_from(["echo", "binary_echo_bug", "goodbye_bug", "json_close_bug", "undecided_bug"]))
 def test_a_scripted_and_a_drawn_client_making_the_same_choices_see_the_same_run(data: st.DataObject, target: str) -> None:
     app = load_app(f"examples.apps.{target}:app")
-    drawn = AppDriver(app, websocket_scope("2.5", path="/ws"), max_events=4).run(data)
-    script = _script_of(drawn.client)
-    assume(script is not None)
-    assert script is not None
-    assert _seen(run_script(app, script)) == _seen(drawn)
+    drawn = AppDriver(app, websocket_scope("2.5", path="/ws"), max_actions=4).run(data)
+    assert _seen(asyncio.run(run_script(app, _script_of(drawn.client_actions), timeout=5.0))) == _seen(drawn)
 
 
 def test_the_cli_accepts_all_versions(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,4 @@
-"""The app driver runs an ASGI app against the honest fake server, judges every message and the ending, and never hangs."""
+"""The connection runner and the app driver: an ASGI app against the honest simulated server, every message and the ending judged, no hang."""
 
 from __future__ import annotations
 
@@ -11,8 +11,22 @@ from hypothesis import strategies as st
 
 import asgiws
 from asgiws.coverage import Coverage
-from asgiws.testing import AppDriver, ClientEvent, FakeServer, Finding, run_connection, websocket_scope
-from asgiws.testing.client import client_actions
+from asgiws.engine import (
+    ClientAction,
+    Connect,
+    Disconnect,
+    Finding,
+    Outcome,
+    SendBytes,
+    SendText,
+    SimulatedServer,
+    Vanish,
+    action_for,
+    run_connection,
+    websocket_scope,
+)
+from asgiws.testing import AppDriver
+from asgiws.testing.drawn_client import action_kinds, kind_name
 
 QUICK = settings(settings.default, max_examples=20)
 
@@ -68,11 +82,11 @@ async def ignores_the_cancellation(scope: Any, receive: Any, send: Any) -> None:
 @given(data=st.data())
 def test_a_correct_app_breaks_no_rule_and_the_pairs_are_counted(data: st.DataObject) -> None:
     coverage = Coverage()
-    transcript = AppDriver(echo, coverage=coverage, max_events=4).run(data)
+    transcript = AppDriver(echo, coverage=coverage, max_actions=4).run(data)
     assert transcript.violations == []
     assert transcript.findings == []
-    assert transcript.outcome == "returned"
-    assert transcript.client[-1].message["type"] == "websocket.disconnect"
+    assert transcript.outcome is Outcome.RETURNED
+    assert isinstance(transcript.client_actions[-1], Disconnect | Vanish)
     assert transcript.states[0] == "DISCONNECTED"
     assert transcript.received[:1] == [{"type": "websocket.connect"}]
     assert len(transcript.sent) == len(transcript.failed_sends)
@@ -92,17 +106,17 @@ def test_a_violation_is_judged_and_kept_with_its_clause(data: st.DataObject) -> 
 @given(data=st.data())
 def test_an_app_that_neither_finishes_nor_waits_is_cancelled_after_the_timeout(data: st.DataObject) -> None:
     transcript = AppDriver(sleeps, timeout=0.01).run(data)
-    assert transcript.outcome == "timed out"
+    assert transcript.outcome is Outcome.TIMED_OUT
     assert [(f.clause, f.message_type) for f in transcript.findings] == [("WS-021", None), ("WS-024", None)]
-    assert AppDriver(ignores_the_cancellation, timeout=0.01).run(data).outcome == "timed out"
+    assert AppDriver(ignores_the_cancellation, timeout=0.01).run(data).outcome is Outcome.TIMED_OUT
 
 
 @settings(QUICK, max_examples=5)
 @given(data=st.data())
 def test_an_app_that_waits_after_the_disconnect_is_stopped(data: st.DataObject) -> None:
-    transcript = AppDriver(keeps_waiting, max_events=2).run(data)
-    assert transcript.outcome == "waited after the disconnect"
-    assert transcript.client[-1].message["type"] == "websocket.disconnect"
+    transcript = AppDriver(keeps_waiting, max_actions=2).run(data)
+    assert transcript.outcome is Outcome.WAITED_AFTER_DISCONNECT
+    assert isinstance(transcript.client_actions[-1], Disconnect | Vanish)
     assert [(f.clause, f.message_type, f.state) for f in transcript.findings] == [("AMB-17", "websocket.receive", ("DISCONNECTED", "CONNECTED"))]
 
 
@@ -110,7 +124,7 @@ def test_an_app_that_waits_after_the_disconnect_is_stopped(data: st.DataObject) 
 @given(data=st.data())
 def test_what_the_app_raises_is_kept(data: st.DataObject) -> None:
     transcript = AppDriver(crashes).run(data)
-    assert transcript.outcome == "raised"
+    assert transcript.outcome is Outcome.RAISED
     assert isinstance(transcript.error, ValueError)
     assert [f.clause for f in transcript.findings] == ["WS-024"]  # it raised before answering the handshake
 
@@ -118,9 +132,10 @@ def test_what_the_app_raises_is_kept(data: st.DataObject) -> None:
 @settings(QUICK, max_examples=30)
 @given(data=st.data())
 def test_a_vanishing_client_leaves_with_1006(data: st.DataObject) -> None:
-    transcript = AppDriver(echo, max_events=6).run(data)
-    if any(event.action == "vanishes" for event in transcript.client):
-        assert transcript.client[-1] == ClientEvent("vanishes", {"type": "websocket.disconnect", "code": 1006}, vanishes=True)
+    transcript = AppDriver(echo, max_actions=6).run(data)
+    if Vanish() in transcript.client_actions:
+        assert transcript.client_actions[-1] == Vanish()
+        assert transcript.received[-1] == {"type": "websocket.disconnect", "code": 1006}
     assert transcript.violations == []
 
 
@@ -136,12 +151,12 @@ async def talks_after_the_end(scope: Any, receive: Any, send: Any) -> None:
 @settings(QUICK, max_examples=60)
 @given(data=st.data(), version=st.sampled_from(["2.0", "2.3", "2.4", "2.5"]))
 def test_a_send_after_the_client_vanished_raises_from_2_4_on_and_is_judged(data: st.DataObject, version: str) -> None:
-    transcript = AppDriver(talks_after_the_end, websocket_scope(version), max_events=3).run(data)
+    transcript = AppDriver(talks_after_the_end, websocket_scope(version), max_actions=3).run(data)
     raises = version >= "2.4"
-    if transcript.client[-1].vanishes:
+    if transcript.client_actions[-1] == Vanish():
         assert transcript.failed_sends[-1] is raises
         assert isinstance(transcript.error, OSError) is raises
-        assert transcript.outcome == ("raised" if raises else "returned")
+        assert transcript.outcome is (Outcome.RAISED if raises else Outcome.RETURNED)
     else:  # a Close frame: the server drops the message, whatever the version (WS-013)
         assert transcript.failed_sends[-1] is False
     assert transcript.violations[-1].clause == "J-09"
@@ -152,42 +167,41 @@ def test_a_send_after_the_client_vanished_raises_from_2_4_on_and_is_judged(data:
 
 
 class Plays:
-    """A hand-written client: these events, one each time the application waits, then nothing."""
+    """A hand-written client: these actions, one each time the application waits, then nothing."""
 
-    def __init__(self, *events: ClientEvent) -> None:
-        self.events = list(events)
+    def __init__(self, *actions: ClientAction) -> None:
+        self.actions = list(actions)
 
-    def act(self, server: FakeServer) -> ClientEvent | None:
-        return self.events.pop(0) if self.events else None
-
-
-HI = ClientEvent.of({"type": "websocket.receive", "text": "hi"})
-BYE = ClientEvent.of({"type": "websocket.disconnect", "code": 1000})
-VANISH = ClientEvent.of({"type": "websocket.disconnect", "code": 1006}, vanishes=True)
+    def act(self, server: SimulatedServer) -> ClientAction | None:
+        return self.actions.pop(0) if self.actions else None
 
 
-def _run(app: Any, *events: ClientEvent, version: str = "2.5", timeout: float = 1.0) -> Any:
-    return asyncio.run(run_connection(app, websocket_scope(version), Plays(*events), timeout=timeout))
+HI = SendText("hi")
+BYE = Disconnect(1000)
+
+
+def _run(app: Any, *actions: ClientAction, version: str = "2.5", timeout: float = 1.0) -> Any:
+    return asyncio.run(run_connection(app, websocket_scope(version), Plays(*actions), timeout=timeout))
 
 
 def test_the_engine_queues_the_connect_and_plays_any_client() -> None:
     transcript = _run(echo, HI, BYE)
-    assert [event.action for event in transcript.client] == ["connects", "sends_text", "disconnects"]
-    assert transcript.received == [event.message for event in transcript.client]
+    assert transcript.client_actions == [Connect(), HI, BYE]
+    assert transcript.received == [action.message() for action in transcript.client_actions]
     assert [m["type"] for m in transcript.sent] == ["websocket.accept", "websocket.send"]
     assert transcript.sent[-1] == {"type": "websocket.send", "text": "hi"}
-    assert (transcript.outcome, transcript.findings, transcript.states) == ("returned", [], ("DISCONNECTED", "CONNECTED"))
+    assert (transcript.outcome, transcript.findings, transcript.states) == (Outcome.RETURNED, [], ("DISCONNECTED", "CONNECTED"))
 
 
 def test_a_client_with_nothing_more_to_do_leaves_the_app_waiting_without_blame() -> None:
     transcript = _run(echo, HI)
-    assert transcript.outcome == "left waiting"
+    assert transcript.outcome is Outcome.LEFT_WAITING
     assert transcript.findings == []
 
 
 @pytest.mark.parametrize(("version", "raises"), [("2.0", False), ("2.3", False), ("2.4", True), ("2.5", True)])
 def test_a_vanishing_client_makes_send_raise_from_2_4_on(version: str, raises: bool) -> None:
-    transcript = _run(talks_after_the_end, VANISH, version=version)
+    transcript = _run(talks_after_the_end, Vanish(), version=version)
     assert transcript.failed_sends == [False, raises]
     assert isinstance(transcript.error, ConnectionResetError) is raises
     assert [f.clause for f in transcript.findings] == ["J-09"]
@@ -222,17 +236,17 @@ async def cancels_itself(scope: Any, receive: Any, send: Any) -> None:
 @pytest.mark.parametrize(
     ("app", "outcome", "finding"),
     [
-        (accepts_then_crashes, "raised", ("AW-05", None)),
-        (ends_silently, "returned", ("WS-024", None)),
-        (closes_with_1006, "raised", ("RFC-002", "websocket.close")),
-        (cancels_itself, "raised", ("AW-05", None)),
-        (keeps_waiting, "waited after the disconnect", ("AMB-17", "websocket.receive")),
+        (accepts_then_crashes, Outcome.RAISED, ("AW-05", None)),
+        (ends_silently, Outcome.RETURNED, ("WS-024", None)),
+        (closes_with_1006, Outcome.RAISED, ("RFC-002", "websocket.close")),
+        (cancels_itself, Outcome.RAISED, ("AW-05", None)),
+        (keeps_waiting, Outcome.WAITED_AFTER_DISCONNECT, ("AMB-17", "websocket.receive")),
     ],
     ids=["raises-while-open", "handshake-unanswered", "refused-inside-asgiws", "cancels-itself", "waits-after-disconnect"],
 )
-def test_how_the_app_ended_is_a_finding_with_its_clause(app: Any, outcome: str, finding: tuple[str, str | None]) -> None:
+def test_how_the_app_ended_is_a_finding_with_its_clause(app: Any, outcome: Outcome, finding: tuple[str, str | None]) -> None:
     transcript = _run(app, BYE)
-    assert transcript.outcome == outcome
+    assert transcript.outcome is outcome
     assert [(f.clause, f.message_type) for f in transcript.findings] == [finding]
     assert transcript.violations == []  # nothing the server saw was refused
 
@@ -245,7 +259,21 @@ def test_raising_while_open_names_the_error() -> None:
 
 @settings(QUICK, max_examples=40)
 @given(data=st.data())
-def test_an_event_is_named_after_the_action_that_delivers_it(data: st.DataObject) -> None:
-    action = data.draw(st.sampled_from(client_actions()))
-    message = action.message(**data.draw(st.fixed_dictionaries(action.arguments)))
-    assert ClientEvent.of(message, vanishes=action.vanishes) == ClientEvent(action.name, message, action.vanishes)
+def test_every_kind_of_action_builds_an_action_read_back_from_its_message(data: st.DataObject) -> None:
+    kind = data.draw(st.sampled_from(action_kinds()))
+    action = kind.build(**data.draw(st.fixed_dictionaries(kind.arguments)))
+    message = action.message()
+    assert action_for(message, vanishes=kind.vanishes) == action
+    assert kind_name(message, vanishes=kind.vanishes) == kind.name
+    assert message["type"] == kind.message_type.value
+
+
+def test_an_action_is_delivered_in_the_shape_it_names() -> None:
+    assert Connect().message() == {"type": "websocket.connect"}
+    assert SendText("hi", other_key_as_none=True).message() == {"type": "websocket.receive", "text": "hi", "bytes": None}
+    assert SendBytes(b"hi").message() == {"type": "websocket.receive", "bytes": b"hi"}
+    assert SendBytes(b"", other_key_as_none=True).message() == {"type": "websocket.receive", "bytes": b"", "text": None}
+    assert Disconnect(1001, "bye").message() == {"type": "websocket.disconnect", "code": 1001, "reason": "bye"}
+    assert Vanish().message() == {"type": "websocket.disconnect", "code": 1006}
+    with pytest.raises(ValueError, match=r"no client action makes a server deliver 'websocket\.accept'"):
+        action_for({"type": "websocket.accept"})

@@ -12,10 +12,11 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 import asgiws
-from asgiws.spec import ViolationKind
-from asgiws.testing import Divergence, FakeServer, Harness, websocket_scope
-from asgiws.testing.outcomes import ANY_KIND, Forwarded, Raises, Returns, same_message
-from asgiws.testing.server import SUSPENDED, drive
+from asgiws.engine import SUSPENDED, SimulatedServer, drive
+from asgiws.spec import State, ViolationKind
+from asgiws.testing import Divergence, Harness, websocket_scope
+from asgiws.testing.call_outcomes import ANY_KIND, Forwarded, Raises, Returns, same_message
+from asgiws.testing.oracle import oracle
 
 CONNECT = {"type": "websocket.connect"}
 
@@ -212,7 +213,7 @@ def test_another_kind_code_and_reason_are_reported() -> None:
 def test_an_implementation_that_needs_an_event_loop_is_refused_clearly() -> None:
     AwaitsAFuture.loop = asyncio.new_event_loop()
     h = connected(AwaitsAFuture)
-    with pytest.raises(RuntimeError, match=r"awaited .*Future.*not the fake server"):
+    with pytest.raises(RuntimeError, match=r"awaited .*Future.*not the simulated server"):
         h.send_text("x", valid=True)
     AwaitsAFuture.loop.close()
     h = connected(SpinsForever)
@@ -264,7 +265,7 @@ def test_drive_runs_bare_yields_and_reports_suspension() -> None:
         return 3
 
     assert drive(nap()) == (True, 3, None)
-    server = FakeServer(denial=False)
+    server = SimulatedServer(denial=False)
     receive = server.receive()
     assert drive(receive) == (False, None, None)
     server.inject({"type": "websocket.connect"}, valid=True)
@@ -327,10 +328,11 @@ def test_an_iterator_whose_cleanup_waits_is_abandoned_too() -> None:
 
 
 def test_the_server_records_what_is_not_a_message_and_the_model_nodes_say_where_they_are() -> None:
-    server = FakeServer(denial=False)
+    server = SimulatedServer(denial=False)
     assert drive(server.send(["websocket.send"])) == (True, None, None)
     assert server.outbox == [["websocket.send"]]
-    assert repr(server.view) == "<ModelNode receive=CONNECTING send=CONNECTING>"
+    assert server.seen_states == (State.CONNECTING, State.CONNECTING)
+    assert repr(oracle(denial=False).initial) == "<ModelNode receive=CONNECTING send=CONNECTING>"
     assert server.withdraw() == []
 
 

@@ -124,7 +124,7 @@ def test_only_the_data_comes_in_bursts() -> None:
     assert "times" not in specs["client_disconnects"].arguments
     machine = websocket_machine(asgiws.WebSocket)()
     machine.open(Setup("2.5", denial=False, accepted=True))
-    specs["client_sends_bytes"].body(machine.harness, times=3, bytes=b"x", other_as_none=True)
+    specs["client_sends_bytes"].body(machine.harness, times=3, bytes=b"x", other_key_as_none=True)
     assert machine.harness.server.queued == 3
     machine.teardown()
 

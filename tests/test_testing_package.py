@@ -40,3 +40,12 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
     assert asgiws.testing.MISSING is None
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         asgiws.testing.nothing_here  # noqa: B018 - the attribute access is the test
+
+
+def test_the_engine_imports_neither_surface_nor_hypothesis() -> None:
+    # Layers run one way: asgiws.testing and asgiws.conformance import the engine, never the reverse.
+    code = (
+        "import asgiws.engine, sys; print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in {'hypothesis', 'transitions'} or m.startswith(('asgiws.testing', 'asgiws.conformance'))))"
+    )
+    assert _python(code) == "[]"

@@ -14,8 +14,8 @@ real traffic is :func:`asgiws.check`.
 from __future__ import annotations
 
 from .check import check_app, replay, reproducer
-from .client import Script
 from .report import Report, Violation
+from .script import Script
 from .suite import conformance_test
 from .target import TargetError, load_app
 

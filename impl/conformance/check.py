@@ -1,7 +1,7 @@
 """``asgiws check app``: explore client behaviour with Hypothesis and report every distinct violation.
 
-Hypothesis draws whole client scripts (:mod:`.client`); each runs against the
-application in the app driver's engine (:mod:`.run`). When a run finds a
+Hypothesis draws whole client scripts (:mod:`.script`); each runs against the
+application in the connection runner of :mod:`asgiws.engine`. When a run finds a
 violation not seen before, Hypothesis shrinks the script to the smallest one
 that still shows it, and the check starts again looking for the next new
 one, until a whole round of examples finds nothing new. So each distinct
@@ -18,12 +18,11 @@ from collections.abc import Callable, Sequence
 
 from .._context import parse_version
 from ..coverage import Coverage
+from ..engine import ASGIApp, Finding
 from ..spec import LATEST_VERSION, SpecVersion
-from ..testing.driver import Finding
-from .client import Script, scripts
 from .report import Report, Violation
-from .run import run_async, run_script
-from .target import ASGIApp, TargetError, lifespan, load_app
+from .script import Script, run_script, scripts
+from .target import TargetError, lifespan, load_app
 
 __all__ = ["check_app", "replay", "reproducer"]
 
@@ -35,11 +34,13 @@ def _versions(spec_version: str) -> list[SpecVersion]:
 def reproducer(target: str, script: Script, finding: Finding) -> str:
     """A pytest test that replays ``script`` against ``target`` and fails while the violation remains."""
     module, _, attribute = target.partition(":")
+    actions = sorted({type(action).__name__ for action in (*script.messages, script.leave)})
     name = f"test_{finding.clause.lower().replace('-', '_')}_{(finding.message_type or 'ending').replace('.', '_')}"
     return (
         f"def {name}() -> None:\n"
         f'    """asgiws check app found: {finding.detail.replace(chr(34), chr(39))}"""\n'
         f"    from asgiws.conformance import Script, replay\n"
+        f"    from asgiws.engine import {', '.join(actions)}\n"
         f"    from {module} import {_imported(attribute)}\n\n"
         f"    script = {script!r}\n"
         f"    assert replay(app, script) == [], 'still breaks {finding.clause}'\n"
@@ -53,7 +54,7 @@ def _imported(attribute: str) -> str:
 
 def replay(app: ASGIApp, script: Script, *, timeout: float = 5.0) -> list[str]:
     """Run one client script against ``app``; the clauses it breaks (empty when it conforms)."""
-    return [f.clause for f in run_script(app, script, timeout=timeout).findings]
+    return [f.clause for f in asyncio.run(run_script(app, script, timeout=timeout)).findings]
 
 
 def check_app(
@@ -122,7 +123,7 @@ def _explore(  # noqa: PLR0917 - check_app's options, passed on
     state = runner.run(startup.__aenter__())  # once, before any connection (WS-054)
 
     def run(script: Script, into: Coverage) -> list[Finding]:
-        return runner.run(run_async(application, script, timeout=timeout, coverage=into, state=state)).findings
+        return runner.run(run_script(application, script, timeout=timeout, coverage=into, state=state)).findings
 
     def new_violation(script: Script) -> bool:
         counter["examples"] += 1
@@ -162,7 +163,7 @@ def _explore(  # noqa: PLR0917 - check_app's options, passed on
 def _violation(target: str, script: Script, finding: Finding) -> Violation:
     return Violation(
         clause=finding.clause,
-        side=finding.side,
+        side=finding.side.value,
         path=script.path,
         message_type=finding.message_type,
         state=finding.state,

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..engine import ASGIApp
 from ..middleware import CheckMiddleware, check
 from .check import check_app
-from .target import ASGIApp
 
 __all__ = ["asgiws_check", "conformance_test"]
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
-from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-__all__ = ["ASGIApp", "TargetError", "lifespan", "load_app"]
+from ..engine import ASGIApp
 
-ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
+__all__ = ["TargetError", "lifespan", "load_app"]
 
 
 class TargetError(Exception):

@@ -5,10 +5,10 @@
   which first sweeps every state of the spec (:func:`sweep`);
 * :mod:`~asgiws.testing.strategies` draws valid and invalid messages and
   scopes, per schema and per spec version;
-* :class:`AppDriver` runs an ASGI application against an honest fake server
-  while Hypothesis plays the client, and judges every message and how the
-  application ended; :func:`run_connection` is its engine, for any
-  :class:`Client`;
+* :class:`AppDriver` runs an ASGI application against the honest simulated
+  server of :mod:`asgiws.engine` while Hypothesis plays the client
+  (:class:`DrawnClient`), and judges every message and how the application
+  ended;
 * :func:`exhaustive_check` tries every message sequence of the joint machine
   up to a depth;
 * the pytest plugin (``asgiws.testing.plugin``, registered as an entry point)
@@ -32,13 +32,15 @@ except ImportError as error:  # pragma: no cover - the dev install has both; tes
 else:
     MISSING = None
     from ..coverage import Coverage, Pair, all_pairs
-    from .client import Client, ClientEvent, DrawnClient
-    from .driver import AppDriver, Finding, Transcript, run_connection
+
+    # The engine's names documented as asgiws.testing's before the engine had its package.
+    from ..engine import Client, Finding, Transcript, run_connection, websocket_scope
+    from .coverage_report import coverage_report
+    from .drawn_client import DrawnClient
+    from .driver import AppDriver
     from .exhaustive import ExhaustiveReport, exhaustive_check
     from .harness import Divergence, Harness
     from .machine import GeneratedMachine, Setup, sweep, walks, websocket_machine
-    from .report import coverage_report
-    from .server import FakeServer, websocket_scope
     from .strategies import Bad, bad, field_values, invalid_messages, invalid_scopes, messages, scopes, still_valid, unknown_messages
 
 __all__ = [
@@ -46,12 +48,10 @@ __all__ = [
     "AppDriver",
     "Bad",
     "Client",
-    "ClientEvent",
     "Coverage",
     "Divergence",
     "DrawnClient",
     "ExhaustiveReport",
-    "FakeServer",
     "Finding",
     "GeneratedMachine",
     "Harness",

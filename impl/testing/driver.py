@@ -1,240 +1,29 @@
-"""Run an ASGI application against a client, judge every message, and judge how it ended.
+"""The app driver: an ASGI application against a client whose every action Hypothesis draws.
 
-:func:`run_connection` is the one engine behind both the app driver
-(:class:`AppDriver`, Hypothesis playing the client) and the app checker
-(``asgiws check app``, a scripted client). It runs ``app(scope, receive,
-send)`` as a task on an event loop, against the same honest
-:class:`~asgiws.testing.server.FakeServer` the state machine uses, with an
-``asyncio`` waiter. Whenever the application waits for a message and nothing
-is queued, the :class:`~asgiws.testing.client.Client` acts. Every message in
-both directions is judged by a :class:`~asgiws.ConnectionState`, which counts
-the pairs it sees in the coverage record and keeps what it refuses.
-
-The client acts only when the application waits for it, so a run never
-sleeps: an application that waits for something the client cannot give
-(anything after the disconnect) is blocked for good, and that is a verdict
-reached at once. Only an application that stays busy runs into the
-``timeout``, which bounds every wait; it is then cancelled.
-
-Besides the messages, the way the application ends is judged, by the rules
-of ``asgiws.spec.endings``: it must answer the handshake, must not wait for a
-message after the disconnect, must not raise while the connection is open,
-and must end once the connection has. Everything wrong with a run is a
-:class:`Finding`, with its clause.
+:class:`AppDriver` is :func:`asgiws.engine.run_connection` with a
+:class:`~asgiws.testing.drawn_client.DrawnClient`: the same simulated server,
+judge and verdicts on the ending as ``asgiws check app``, with the client's
+behaviour drawn from a test's ``st.data()``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
 
-from .._context import VERSION_RANK
-from .._state import ConnectionState
 from ..coverage import Coverage
-from ..exceptions import ProtocolViolation
-from ..spec import ENDING_RULES, SEND_RAISES_SINCE, MessageType, Side, State
-from .client import Client, ClientEvent, DrawnClient
-from .server import AsyncioWaiter, FakeServer, websocket_scope
+from ..engine import ASGIApp, Transcript, run_connection, websocket_scope
+from .drawn_client import DrawnClient
 
-__all__ = ["ASGIApp", "AppDriver", "ClientEvent", "Finding", "Transcript", "run_connection"]
-
-#: An ASGI application.
-ASGIApp = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
-
-#: How a run ended.
-RETURNED, RAISED, TIMED_OUT, WAITED_AFTER_DISCONNECT = "returned", "raised", "timed out", "waited after the disconnect"
-#: The client had nothing more to do while the connection was open, and the application waited for it.
-LEFT_WAITING = "left waiting"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong with a run: a refused message, or the way the application ended.
-
-    Attributes:
-        clause: the clause broken.
-        message_type: the offending message's type; None when it is how the
-            application ended, or when the message had no known type.
-        state: the (receive, send) states when it happened, by name.
-        detail: what exactly was wrong.
-        side: who is at fault: "application", or "server" for what it delivered.
-    """
-
-    clause: str
-    message_type: str | None
-    state: tuple[str, str]
-    detail: str
-    side: str = "application"
-
-
-@dataclass
-class Transcript:
-    """What happened in one run.
-
-    Attributes:
-        scope: the connection scope.
-        client: what the client did, in order.
-        received: every message the application received.
-        sent: every message the application sent, in order.
-        failed_sends: for each sent message, whether ``send()`` raised ``OSError``.
-        violations: what the judge refused, in order.
-        findings: everything wrong with the run, each with its clause: the
-            messages the judge refused, one the application's own
-            ``asgiws.WebSocket`` refused, and how the application ended.
-        outcome: how the run ended: "returned", "raised", "timed out",
-            "waited after the disconnect", or "left waiting" (the client had
-            nothing more to do while the connection was open).
-        error: what the application raised, when it raised.
-        states: the (receive, send) states the judge ended in, by name.
-    """
-
-    scope: dict[str, Any]
-    client: list[ClientEvent] = field(default_factory=list)
-    received: list[Any] = field(default_factory=list)
-    sent: list[Any] = field(default_factory=list)
-    failed_sends: list[bool] = field(default_factory=list)
-    violations: list[ProtocolViolation] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    outcome: str = RETURNED
-    error: BaseException | None = None
-    states: tuple[str, str] = ("CONNECTING", "CONNECTING")
-
-
-async def run_connection(
-    app: ASGIApp,
-    scope: dict[str, Any],
-    client: Client,
-    *,
-    coverage: Coverage | None = None,
-    timeout: float = 1.0,
-    connected: bool = True,
-) -> Transcript:
-    """Run ``app`` for one connection against ``client`` on the running event loop, and judge it.
-
-    Args:
-        app: the ASGI application.
-        scope: the connection scope; its spec version decides what the
-            judge allows, and whether a vanishing client makes ``send()``
-            raise (from 2.4 on).
-        client: what the client does each time the application waits.
-        coverage: count the pairs every message exercises in this record.
-        timeout: how long, in seconds, to wait for the application to finish
-            or to wait for a message, each time.
-        connected: queue ``websocket.connect`` before starting the
-            application, as servers do; otherwise the client connects.
-    """
-    judge = ConnectionState(scope, coverage=coverage)
-    waiter = AsyncioWaiter()
-    server = FakeServer(denial=judge.context.denial, waiter=waiter, judge=judge)
-    vanishing_raises = VERSION_RANK[judge.context.version] >= VERSION_RANK[SEND_RAISES_SINCE]
-    transcript = Transcript(scope)
-    if connected:  # servers queue the connect before they start the application
-        _deliver(server, transcript, ClientEvent.of({"type": MessageType.CONNECT.value}), vanishing_raises)
-    task: asyncio.Future[None] = asyncio.ensure_future(app(scope, server.receive, server.send))
-    while (waiting := await _until_waiting(task, waiter, server, timeout)) and not task.done():
-        event = client.act(server)
-        if event is None:
-            break
-        _deliver(server, transcript, event, vanishing_raises)
-    # What happened, by the reference model's account: a message the judge
-    # refused still reached the fake server, and the ending is judged on that.
-    # What the application sends while it is cancelled below is recorded (and
-    # judged, in violations) but is no finding: stopping it is the test's
-    # doing, not the client's.
-    view = server.view.states
-    states = (view[0].name, view[1].name)
-    transcript.findings += [_from_violation(v) for v in server.violations]
-    if task.done():
-        _judge_return(task, transcript, view)
-    else:
-        if not waiting:
-            transcript.outcome = TIMED_OUT
-            transcript.findings.append(_ending("outlives-connection", None, states))
-        elif server.client_gone:
-            transcript.outcome = WAITED_AFTER_DISCONNECT
-            transcript.findings.append(_ending("waits-after-disconnect", MessageType.RECEIVE.value, states))
-        else:
-            transcript.outcome = LEFT_WAITING
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)  # an application that swallows the cancellation ends here too
-    if _applies("handshake-unanswered", view):
-        transcript.findings.append(_ending("handshake-unanswered", None, states))
-    transcript.received = server.inbox[: server.taken]
-    transcript.sent = list(server.outbox)
-    transcript.failed_sends = list(server.failed)
-    transcript.violations = list(server.violations)
-    transcript.states = (judge.states[0].name, judge.states[1].name)
-    return transcript
-
-
-def _deliver(server: FakeServer, transcript: Transcript, event: ClientEvent, vanishing_raises: bool) -> None:
-    if event.vanishes and vanishing_raises:
-        server.fail_sends()  # the transport went first: sends now raise OSError
-    server.deliver(event.message)
-    transcript.client.append(event)
-
-
-async def _until_waiting(task: asyncio.Future[None], waiter: AsyncioWaiter, server: FakeServer, timeout: float) -> bool:
-    """Let the app run until it ends or waits with nothing queued; False on timeout."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not task.done():
-        if waiter.waiting and not server.queued:
-            return True
-        waiter.parked.clear()
-        parked: asyncio.Future[Any] = asyncio.ensure_future(waiter.parked.wait())
-        racing: set[asyncio.Future[Any]] = {task, parked}
-        done, _ = await asyncio.wait(racing, timeout=max(deadline - loop.time(), 0), return_when=asyncio.FIRST_COMPLETED)
-        parked.cancel()
-        if not done:
-            return False
-    return True
-
-
-def _judge_return(task: asyncio.Future[None], transcript: Transcript, view: tuple[State, State]) -> None:
-    try:
-        error = task.exception()
-    except asyncio.CancelledError as cancelled:  # the application cancelled itself
-        error = cancelled
-    if error is None:
-        return
-    transcript.outcome = RAISED
-    transcript.error = error
-    if isinstance(error, ProtocolViolation):
-        # The app used asgiws.WebSocket, which refused the message before the server saw it.
-        transcript.findings.append(_from_violation(error))
-    elif _applies("raises-while-open", view):
-        states = (view[0].name, view[1].name)
-        finding = _ending("raises-while-open", None, states)
-        transcript.findings.append(Finding(finding.clause, None, states, f"{finding.detail}: {type(error).__name__}: {error}"))
-
-
-def _applies(name: str, view: tuple[State, State]) -> bool:
-    # Whether the connection ended in states where the ending rule holds.
-    rule = ENDING_RULES[name]
-    return (not rule.receive_states or view[0] in rule.receive_states) and (not rule.send_states or view[1] in rule.send_states)
-
-
-def _ending(name: str, message_type: str | None, states: tuple[str, str]) -> Finding:
-    rule = ENDING_RULES[name]
-    return Finding(rule.clauses[0], message_type, states, rule.reason)
-
-
-def _from_violation(error: ProtocolViolation) -> Finding:
-    states = (error.states[0].name, error.states[1].name)
-    message_type = error.message_type if isinstance(error.message_type, str) else None
-    side = "application" if error.side is Side.SEND else "server"
-    return Finding(error.clause, message_type, states, str(error), side)
+__all__ = ["AppDriver"]
 
 
 class AppDriver:
-    """Run an ASGI application against the fake server, with the client's behaviour drawn by Hypothesis.
+    """Run an ASGI application against the simulated server, with the client's behaviour drawn by Hypothesis.
 
-    A :class:`~asgiws.testing.client.DrawnClient` and :func:`run_connection`:
+    A :class:`~asgiws.testing.drawn_client.DrawnClient` and :func:`~asgiws.engine.run_connection`:
     the client connects, then draws each action among those a conformant
     server may deliver at that point.
 
@@ -245,7 +34,7 @@ class AppDriver:
         coverage: count the pairs every message exercises in this record.
         timeout: how long, in seconds, to wait for the application to finish
             or to wait for a message, each time.
-        max_events: how many actions the client takes before it leaves.
+        max_actions: how many actions the client takes before it leaves.
 
     Example::
 
@@ -262,13 +51,13 @@ class AppDriver:
         *,
         coverage: Coverage | None = None,
         timeout: float = 1.0,
-        max_events: int = 10,
+        max_actions: int = 10,
     ) -> None:
         self.app = app
         self.scope = scope if scope is not None else websocket_scope()
         self.coverage = coverage
         self.timeout = timeout
-        self.max_events = max_events
+        self.max_actions = max_actions
 
     def run(self, data: st.DataObject) -> Transcript:
         """Run the application once on a new event loop; the client's actions are drawn from ``data``."""
@@ -276,6 +65,6 @@ class AppDriver:
 
     async def run_async(self, data: st.DataObject) -> Transcript:
         """Run the application once on the running event loop."""
-        client = DrawnClient(data, max_events=self.max_events)
+        client = DrawnClient(data, max_actions=self.max_actions)
         # The drawn client connects itself: its first action is drawn like the others.
         return await run_connection(self.app, self.scope, client, coverage=self.coverage, timeout=self.timeout, connected=False)

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..coverage import Coverage
+from ..engine import websocket_scope
 from ..spec import TRANSITIONS, Signal, SpecVersion
 from . import strategies
 from .harness import Divergence, Factory, Harness
-from .server import websocket_scope
 
 __all__ = ["ExhaustiveReport", "Failure", "exhaustive_check", "symbols"]
 

@@ -31,8 +31,8 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from ..conformance.suite import asgiws_check as _asgiws_check
 from ..coverage import Coverage
+from .coverage_report import coverage_report
 from .machine import websocket_machine
-from .report import coverage_report
 
 #: Judge the traffic of a project's own WebSocket tests (see asgiws.conformance.suite).
 asgiws_check = pytest.fixture(_asgiws_check)

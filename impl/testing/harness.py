@@ -1,15 +1,15 @@
 """One implementation of Starlette's WebSocket API, held to the spec call by call.
 
 A :class:`Harness` builds the implementation under test with
-``factory(scope, receive, send)`` over a :class:`~asgiws.testing.server.FakeServer`,
+``factory(scope, receive, send)`` over a :class:`~asgiws.engine.SimulatedServer`,
 and runs two things side by side for every call:
 
 * the implementation's coroutine, driven by hand (``coro.send(None)``): the
-  fake server never needs an event loop, and a ``receive()`` with nothing
+  simulated server never needs an event loop, and a ``receive()`` with nothing
   queued comes back as "suspended" instead of hanging;
-* a *script*: a generator that says, step by step, what the spec expects the
+* a *prediction*: a generator that says, step by step, what the spec expects the
   same call to do. Its verdicts come from the reference model (through
-  :mod:`~asgiws.testing.oracle`) and from the label the strategy gave each
+  :mod:`asgiws.testing.oracle`) and from the label the strategy gave each
   message (valid or not); it never asks the compiled interpreter, which is
   what is tested when the implementation is ``asgiws.WebSocket``.
 
@@ -17,10 +17,10 @@ Both either finish (and then must raise or return the same thing) or wait
 for the client (and then both resume when the client acts).
 :meth:`Harness.check`, which the state machine runs after every step,
 compares the two states, the messages forwarded to the server and the
-messages taken from it with what the scripts predicted. Any difference raises
+messages taken from it with what the predictions said. Any difference raises
 :class:`Divergence`.
 
-The scripts follow what ``asgiws.WebSocket`` does (``docs/reference/differences.md``):
+The predictions follow what ``asgiws.WebSocket`` does (``docs/reference/differences.md``):
 the spec's answer for every call of Starlette's API.
 """
 
@@ -36,23 +36,24 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .._context import context_from_scope
 from ..coverage import Coverage, Pair
+from ..engine import SimulatedServer, Vanish, drive
 from ..spec import MESSAGE_SIDE, SEND_FAILED_CLOSE_CODE, MessageType, Side, State, ViolationKind
-from .oracle import ModelNode, States
-from .outcomes import Forwarded, Outcome, Raises, Returns
-from .server import FakeServer, drive
+from .call_outcomes import CallOutcome, Forwarded, Raises, Returns
+from .oracle import ModelNode, States, oracle
 
 __all__ = ["JSON_MODES", "Divergence", "Factory", "Harness"]
 
 #: ``factory(scope, receive, send)`` builds the implementation under test.
 Factory = Callable[[dict[str, Any], Callable[..., Any], Callable[..., Any]], Any]
-Script = Generator[None, None, Outcome]
+#: What the spec expects a call that may wait for the client to do, step by step.
+Prediction = Generator[None, None, CallOutcome]
 Message = dict[str, Any]
 
 #: The ``mode`` values ``send_json``/``receive_json`` accept.
 JSON_MODES = ("text", "binary")
 
 _R, _S = Side.RECEIVE, Side.SEND
-_CONNECT, _DATA, _DISCONNECT = MessageType.CONNECT.value, MessageType.RECEIVE.value, MessageType.DISCONNECT.value
+_CONNECT, _DATA = MessageType.CONNECT.value, MessageType.RECEIVE.value
 _ACCEPT, _SEND, _CLOSE = MessageType.ACCEPT.value, MessageType.SEND.value, MessageType.CLOSE.value
 _START, _BODY = MessageType.RESPONSE_START.value, MessageType.RESPONSE_BODY.value
 _STARLETTE: dict[State, WebSocketState] = {state: WebSocketState[state.name] for state in State}
@@ -64,7 +65,7 @@ class Divergence(AssertionError):
 
 
 class _Expected(Exception):
-    """A script's way of saying "the spec says this call raises"."""
+    """A prediction's way of saying "the spec says this call raises"."""
 
     def __init__(self, outcome: Raises) -> None:
         super().__init__()
@@ -80,23 +81,23 @@ class _Abandoned(BaseException):
 
 
 class _Call:
-    """A call in flight: the implementation's coroutine and the script predicting it."""
+    """A call in flight: the implementation's coroutine and the prediction for it."""
 
-    __slots__ = ("after", "arguments", "coroutine", "item", "name", "script")
+    __slots__ = ("after", "arguments", "coroutine", "item", "name", "prediction")
 
     def __init__(
         self,
         name: str,
         arguments: tuple[Any, ...] | dict[str, Any],
         coroutine: Coroutine[Any, Any, Any],
-        script: Script | Callable[[], Outcome],
+        prediction: Prediction | Callable[[], CallOutcome],
         item: int | None = None,
     ) -> None:
         self.name = name
         self.arguments = arguments
         self.coroutine = coroutine
         # A generator for a call that may wait for the client; a function for one that never does.
-        self.script = script
+        self.prediction = prediction
         self.item = item
         #: Run once the call has finished (closing an iterator, for one).
         self.after: Callable[[], None] | None = None
@@ -116,7 +117,7 @@ class _Result:
     """How a call ended, for the caller that needs to know (the iterators)."""
 
     waiting: bool
-    outcome: Outcome | None = None
+    outcome: CallOutcome | None = None
 
 
 def _type_of(message: Any) -> str | None:
@@ -125,7 +126,7 @@ def _type_of(message: Any) -> str | None:
 
 
 class Harness:
-    """Drive one implementation against the fake server and the spec.
+    """Drive one implementation against the simulated server and the spec.
 
     Args:
         factory: builds the implementation, ``factory(scope, receive, send)``;
@@ -134,7 +135,7 @@ class Harness:
         coverage: count every (side, state, message type) pair exercised here.
 
     Attributes:
-        server: the fake server.
+        server: the simulated server.
         websocket: the implementation under test.
         node: the reference model's node for the states the spec expects.
         exercised: the pairs exercised by this connection, as tuples of strings
@@ -148,12 +149,12 @@ class Harness:
         self._version = context.version.value
         self.denial = context.denial
         self.subprotocols = context.subprotocols
-        self.server = FakeServer(denial=context.denial)
+        self.server = SimulatedServer(denial=context.denial)
         self.coverage = coverage
         #: The pairs exercised here, as (version, side, state, message type) strings.
         self.exercised: set[tuple[str, str, str, str]] = set()
         self.websocket = factory(scope, self.server.receive, self.server.send)
-        self.node: ModelNode = self.server.oracle.initial
+        self.node: ModelNode = oracle(context.denial).initial
         self.pending: _Call | None = None
         self._expected: list[Forwarded] = []
         self._verified = 0  # how many forwarded messages check() has compared
@@ -185,7 +186,7 @@ class Harness:
     def vanish(self) -> None:
         """The connection drops: ``send()`` raises ``OSError`` and the server reports a disconnect with 1006."""
         self.server.fail_sends()
-        self.client({"type": _DISCONNECT, "code": SEND_FAILED_CLOSE_CODE})
+        self.client(Vanish().message())
 
     def play(self, message: Message) -> None:
         """One message of either side, as a walk through the spec plays it.
@@ -261,8 +262,10 @@ class Harness:
     def receive_json(self, mode: str) -> None:
         """``await websocket.receive_json(mode)``."""
         call = self.websocket.receive_json(mode=mode)
-        script: Script | Callable[[], Outcome] = self._data("text" if mode == "text" else "bytes", _json) if mode in JSON_MODES else _bad_mode
-        self._call("receive_json", {"mode": mode}, call, script)
+        prediction: Prediction | Callable[[], CallOutcome] = (
+            self._data("text" if mode == "text" else "bytes", _json) if mode in JSON_MODES else _bad_mode
+        )
+        self._call("receive_json", {"mode": mode}, call, prediction)
 
     def iterate(self, method: str, count: int) -> None:
         """Take up to ``count`` items from ``websocket.iter_text()`` (``iter_bytes``, ``iter_json``).
@@ -322,11 +325,11 @@ class Harness:
         name: str,
         arguments: tuple[Any, ...] | dict[str, Any],
         coroutine: Coroutine[Any, Any, Any],
-        script: Script | Callable[[], Outcome],
+        prediction: Prediction | Callable[[], CallOutcome],
         *,
         item: int | None = None,
     ) -> _Result:
-        return self._continue(_Call(name, arguments, coroutine, script, item))
+        return self._continue(_Call(name, arguments, coroutine, prediction, item))
 
     def _resume(self) -> None:
         pending, self.pending = self.pending, None
@@ -340,15 +343,15 @@ class Harness:
 
     def _continue(self, call: _Call) -> _Result:
         done, value, error = drive(call.coroutine)
-        outcome: Outcome | None
+        outcome: CallOutcome | None
         try:
-            outcome = call.script() if callable(call.script) else next(call.script)
+            outcome = call.prediction() if callable(call.prediction) else next(call.prediction)
         except StopIteration as stop:
             outcome = stop.value
         except _Expected as expected:
             outcome = expected.outcome
         else:
-            outcome = outcome if callable(call.script) else None
+            outcome = outcome if callable(call.prediction) else None
         if not done and outcome is None:
             self.pending = call
             return _Result(waiting=True)
@@ -356,15 +359,15 @@ class Harness:
             _abandon(call.coroutine)
             self._fail(f"{call} waits for a message the client never sent; the spec says it {outcome}")
         if outcome is None:
-            assert not callable(call.script)
-            call.script.close()
+            assert not callable(call.prediction)
+            call.prediction.close()
             got = f"raised {error!r}" if error is not None else f"returned {value!r}"
             self._fail(f"{call} {got}; the spec says it waits for the client's next message")
         assert outcome is not None
         self._judge(call, outcome, value, error)
         return _Result(waiting=False, outcome=outcome)
 
-    def _judge(self, call: _Call, expected: Outcome, value: Any, error: BaseException | None) -> None:
+    def _judge(self, call: _Call, expected: CallOutcome, value: Any, error: BaseException | None) -> None:
         if isinstance(expected, Returns):
             if error is not None:
                 self._fail(f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}")
@@ -383,7 +386,7 @@ class Harness:
         where = f"spec {self.version.value}, {'with' if self.denial else 'without'} the denial extension, offered {list(self.subprotocols)}"
         raise Divergence(f"{text} [{where}; the spec's states: receive {receive} / send {send}]")
 
-    # -- what the spec expects: the scripts --------------------------------------------------------
+    # -- what the spec expects: the predictions -----------------------------------------------------
 
     def _record(self, side: Side, kind: str | None, *, allowed: bool, node: ModelNode | None = None) -> None:
         node = node or self.node
@@ -417,7 +420,7 @@ class Harness:
             self._disconnect = message
         return message
 
-    def _sent(self, message: Any, valid: bool, *, json_payload: bool = False) -> Outcome:
+    def _sent(self, message: Any, valid: bool, *, json_payload: bool = False) -> CallOutcome:
         """The spec's ``send()``: refuse by state, then by fields; else forward, and fail if the transport is gone."""
         kind = _type_of(message)
         target = self.node.step(_S, kind, message if kind is not None else None)
@@ -440,17 +443,17 @@ class Harness:
             raise _TransportGone(Raises(WebSocketDisconnect, ViolationKind.PEER_GONE, code=SEND_FAILED_CLOSE_CODE, reason=""))
         return Returns(None)
 
-    def _receive(self) -> Script:
+    def _receive(self) -> Prediction:
         message = yield from self._take()
         return Returns(message)
 
-    def _accept(self, subprotocol: str | None, headers: Any, valid: bool) -> Script:
+    def _accept(self, subprotocol: str | None, headers: Any, valid: bool) -> Prediction:
         # accept() first takes websocket.connect when it is still due.
         if self.node.step(_R, _CONNECT) is not None:
             yield from self._take()
         return self._sent({"type": _ACCEPT, "subprotocol": subprotocol, "headers": list(headers or ())}, valid)
 
-    def _close(self, code: Any, reason: Any, valid: bool) -> Outcome:
+    def _close(self, code: Any, reason: Any, valid: bool) -> CallOutcome:
         message = {"type": _CLOSE, "code": code, "reason": reason or ""}
         if self.node.step(_S, _CLOSE) is None:
             refusal = self.node.refusal(_S, _CLOSE)
@@ -463,18 +466,18 @@ class Harness:
         except _TransportGone:
             return Returns(None)  # the connection is gone, which is what the close wanted
 
-    def _denial(self, start: Message, body: Message, valid: bool) -> Outcome:
+    def _denial(self, start: Message, body: Message, valid: bool) -> CallOutcome:
         self._sent(start, valid)
         return self._sent(body, True)
 
-    def _send_json(self, data: Any, mode: str) -> Outcome:
+    def _send_json(self, data: Any, mode: str) -> CallOutcome:
         if mode not in JSON_MODES:
             return _bad_mode()
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         message = {"type": _SEND, "text": text} if mode == "text" else {"type": _SEND, "bytes": text.encode("utf-8")}
         return self._sent(message, True, json_payload=True)
 
-    def _data(self, key: str, decode: Callable[[Any], Any], *, iterating: bool = False) -> Script:
+    def _data(self, key: str, decode: Callable[[Any], Any], *, iterating: bool = False) -> Prediction:
         """``receive_text()`` and its kin: wait only for data that can come, and say what the message was."""
         judged = self.node
         after_connect = judged.step(_R, _CONNECT)
@@ -512,7 +515,7 @@ def _json(payload: Any) -> Any:
     return json.loads(payload if isinstance(payload, str) else payload.decode("utf-8"))
 
 
-def _bad_mode() -> Outcome:
+def _bad_mode() -> CallOutcome:
     raise _Expected(Raises(RuntimeError, None))
 
 

@@ -4,8 +4,8 @@
 ``type()``. Its rules come from the tables, not from a list written here:
 
 * every message type the server delivers (``MESSAGE_SIDE``) becomes what the
-  client does (:mod:`~asgiws.testing.client`): ``client_connects()``,
-  ``client_sends_text(text=..., other_as_none=..., times=...)``,
+  client does (:mod:`~asgiws.testing.drawn_client`): ``client_connects()``,
+  ``client_sends_text(text=..., other_key_as_none=..., times=...)``,
   ``client_sends_bytes(...)``, ``client_disconnects(code=..., reason=...)``,
   each enabled only when a conformant server may deliver it (the reference
   model says when); the data, which leaves the states as they are, comes up
@@ -49,12 +49,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from ..coverage import Coverage
+from ..engine import websocket_scope
 from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion
 from . import strategies
-from .client import JSON_VALUES, ClientAction, ClientEvent, client_actions
+from .drawn_client import JSON_VALUES, ActionKind, action_kinds, kind_name
 from .harness import JSON_MODES, Divergence, Factory, Harness
 from .oracle import ModelNode, oracle
-from .server import websocket_scope
 from .strategies import Bad, bad
 
 __all__ = ["MACHINE_SUBPROTOCOLS", "GeneratedMachine", "RuleSpec", "Setup", "rule_specs", "setups", "sweep", "walks", "websocket_machine"]
@@ -99,30 +99,30 @@ class RuleSpec:
 # -- the server's side -------------------------------------------------------------------------
 
 
-def _client_rule(action: ClientAction) -> RuleSpec:
-    if action.vanishes:
+def _client_rule(kind: ActionKind) -> RuleSpec:
+    if kind.vanishes:
         # The transport dies at any point, taking the client with it.
-        return RuleSpec(f"client_{action.name}", {}, Harness.vanish, lambda h: h.server.deliverable(MessageType.DISCONNECT) and not h.server.failing)
+        return RuleSpec(f"client_{kind.name}", {}, Harness.vanish, lambda h: h.server.deliverable(MessageType.DISCONNECT) and not h.server.failing)
 
-    message_type = action.message_type
+    message_type = kind.message_type
     if message_type in _FLOWING:
         # Data comes in bursts, so that the application has a queue to work
         # through: sending the same message again leaves the states as they are.
         def burst(harness: Harness, times: int, **arguments: Any) -> None:
             for _ in range(times):
-                harness.client(action.message(**arguments))
+                harness.client(kind.build(**arguments).message())
 
-        arguments = {**action.arguments, "times": st.integers(1, 3)}
-        return RuleSpec(f"client_{action.name}", arguments, burst, lambda h: h.server.deliverable(message_type))
+        arguments = {**kind.arguments, "times": st.integers(1, 3)}
+        return RuleSpec(f"client_{kind.name}", arguments, burst, lambda h: h.server.deliverable(message_type))
 
     def body(harness: Harness, **arguments: Any) -> None:
-        harness.client(action.message(**arguments))
+        harness.client(kind.build(**arguments).message())
 
-    return RuleSpec(f"client_{action.name}", action.arguments, body, lambda h: h.server.deliverable(message_type))
+    return RuleSpec(f"client_{kind.name}", kind.arguments, body, lambda h: h.server.deliverable(message_type))
 
 
 def _server_rules(misbehaving: bool, failures: bool) -> list[RuleSpec]:
-    specs = [_client_rule(action) for action in client_actions() if failures or not action.vanishes]
+    specs = [_client_rule(kind) for kind in action_kinds() if failures or not kind.vanishes]
     signals = {row.trigger for rows in TRANSITIONS.values() for row in rows if isinstance(row.trigger, Signal)}
     if failures and Signal.SEND_FAILED in signals:
         # After the client's disconnect, as ASGI 2.4 lets a server do (WS-041, J-09).
@@ -439,7 +439,7 @@ def _rule_for(harness: Harness, message: Message) -> str:
     message_type = MessageType(message["type"])
     if _side(message) is Side.SEND:
         return _raw_rule_name(message_type)
-    return f"client_{ClientEvent.of(message).action}" if harness.server.deliverable(message_type) else "server_misbehaves"
+    return f"client_{kind_name(message)}" if harness.server.deliverable(message_type) else "server_misbehaves"
 
 
 def _method(spec: RuleSpec) -> Any:

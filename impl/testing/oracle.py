@@ -2,8 +2,10 @@
 
 The generated tests ask the ``transitions`` reference model
 (:class:`asgiws.model.ReferenceModel`) what a message does in a pair of states,
-never the compiled interpreter, which is what they test when the
-implementation is ``asgiws.WebSocket``. The model's answer depends only on the
+never the compiled interpreter, which is what the tests test when the
+implementation is ``asgiws.WebSocket``: the model is their independent oracle.
+Importing this module does not import transitions (the model does, when it is
+built). The model's answer depends only on the
 states, the message type and the fields its guards read, so each question is
 asked once and its answer kept in a :class:`ModelNode`, one per pair of
 states, found again by following the answers. A transitions trigger costs

@@ -1,6 +1,6 @@
 """What the spec says a call does, and how an implementation's result is held to it.
 
-An outcome is either :class:`Returns` (a value) or :class:`Raises` (an
+A call's outcome (:data:`CallOutcome`) is either :class:`Returns` (a value) or :class:`Raises` (an
 exception family). Families are the ones Starlette code relies on, so that any
 implementation with Starlette's API can be judged: ``RuntimeError`` for a call
 at the wrong time or with an invalid message, Starlette's
@@ -20,7 +20,7 @@ from typing import Any
 
 from ..spec import MESSAGE_SCHEMAS, MessageType, ValueKind, ViolationKind
 
-__all__ = ["ANY_KIND", "Forwarded", "Outcome", "Raises", "Returns", "same_message"]
+__all__ = ["ANY_KIND", "CallOutcome", "Forwarded", "Raises", "Returns", "same_message"]
 
 #: Do not check the ``kind`` of the exception.
 ANY_KIND: Any = object()
@@ -73,7 +73,8 @@ class Raises:
         return None
 
 
-Outcome = Returns | Raises
+#: What the spec says a call does.
+CallOutcome = Returns | Raises
 
 
 @dataclass(frozen=True)

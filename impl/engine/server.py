@@ -1,35 +1,39 @@
-"""An honest fake ASGI server for one WebSocket connection.
+"""The simulated server: the ``receive``/``send`` pair of one connection, played honestly.
 
 The server side of the spec, played by a test double that tells the truth:
 
 * it delivers what the client does, in order, through ``receive()``, and only
-  what a conformant server may deliver at that point (the reference model
-  says so: no data before the accept, nothing after the disconnect; see
-  :meth:`FakeServer.deliverable`), unless a test asks it to misbehave with
-  :meth:`FakeServer.inject`;
+  what a conformant server may deliver at that point (no data before the
+  accept, nothing after the disconnect; see :meth:`SimulatedServer.deliverable`),
+  unless a test asks it to misbehave with :meth:`SimulatedServer.inject`;
 * it records every message the application hands to ``send()``;
 * once the client has gone it drops what the application sends, as a server
   before ASGI 2.4 does (WS-013), or raises ``OSError`` as ASGI 2.4 asks
-  (WS-041, J-09) after :meth:`FakeServer.fail_sends`;
+  (WS-041, J-09) after :meth:`SimulatedServer.fail_sends`;
 * it never hangs: a ``receive()`` with nothing queued waits through a
-  :class:`Waiter`. The default one suspends the coroutine with a marker the
-  driver recognises, so a test that drives coroutines by hand sees at once
-  that the implementation waits for a message the client never sent; the
-  app driver's waiter is an ``asyncio`` event with a timeout.
+  :class:`Waiter`. The default one suspends the coroutine with a marker
+  :func:`drive` recognises, so a test that drives coroutines by hand sees at
+  once that the implementation waits for a message the client never sent;
+  the connection runner's waiter is an ``asyncio`` event with a timeout.
+
+What the server may deliver follows from what it has seen, the messages it
+delivered and was sent, as the one judge reads them: a
+:class:`~asgiws.ConnectionState` that follows every message's type (its fields
+aside), kept apart from the ``judge`` that rules on what the application
+received and sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from .._state import ConnectionState
 from ..exceptions import ProtocolViolation
-from ..spec import LATEST_VERSION, Extension, MessageType, Side
-from .oracle import ModelNode, oracle
+from ..spec import LATEST_VERSION, Extension, MessageType, Side, States
 
-__all__ = ["SUSPENDED", "AsyncioWaiter", "FakeServer", "SuspendingWaiter", "Waiter", "drive", "websocket_scope"]
+__all__ = ["SUSPENDED", "AsyncioWaiter", "SimulatedServer", "SuspendingWaiter", "Waiter", "drive", "websocket_scope"]
 
 Message = dict[str, Any]
 
@@ -74,7 +78,7 @@ class AsyncioWaiter(Waiter):
     def __init__(self) -> None:
         self.waiting = 0
         self.arrived = asyncio.Event()
-        #: Set whenever a receiver starts waiting, so that a driver can wait for that.
+        #: Set whenever a receiver starts waiting, so that the runner can wait for that.
         self.parked = asyncio.Event()
 
     async def wait(self) -> None:
@@ -90,7 +94,7 @@ class AsyncioWaiter(Waiter):
         self.arrived.set()
 
     async def checkpoint(self) -> None:
-        # Let the driver's task run between two sends, so that a chatty
+        # Let the runner's task run between two sends, so that a chatty
         # application cannot starve the client or the timeout.
         await asyncio.sleep(0)
 
@@ -124,12 +128,12 @@ def websocket_scope(
     return scope
 
 
-class FakeServer:
+class SimulatedServer:
     """The ``receive``/``send`` pair of one connection, played honestly.
 
     Args:
         denial: whether the scope advertises the Denial Response extension
-            (the reference model needs to know which messages exist).
+            (it decides which messages exist).
         waiter: how an empty ``receive()`` waits; :class:`SuspendingWaiter` by default.
         judge: a ``ConnectionState`` that judges every message in both
             directions; what it refuses is kept in :attr:`violations`.
@@ -140,42 +144,50 @@ class FakeServer:
             injected one may not be).
         taken: how many inbox entries the application has received.
         outbox: every message the application passed to ``send()``.
-        failed: for each outbox entry, whether ``send()`` raised ``OSError``.
+        failed_sends: for each outbox entry, whether ``send()`` raised ``OSError``.
         failing: whether ``send()`` raises ``OSError`` (the transport is gone).
-        view: the reference model's node for what the server has delivered
-            and been sent: the connection as the server sees it.
         violations: what the judge refused.
     """
 
     def __init__(self, *, denial: bool, waiter: Waiter | None = None, judge: ConnectionState | None = None) -> None:
-        self.oracle = oracle(denial)
         self.waiter = waiter or SuspendingWaiter()
         self.judge = judge
         self.inbox: list[Any] = []
         self.valid: list[bool] = []
         self.taken = 0
         self.outbox: list[Any] = []
-        self.failed: list[bool] = []
+        self.failed_sends: list[bool] = []
         self.failing = False
-        self.view: ModelNode = self.oracle.initial
         self.violations: list[ProtocolViolation] = []
+        # The connection as the server has seen it: every message's type followed.
+        self._seen = ConnectionState({"type": "websocket", "extensions": {Extension.DENIAL_RESPONSE.value: {}} if denial else {}})
 
-    # -- what the client does ---------------------------------------------------------------
+    # -- what the server has seen -----------------------------------------------------------
+
+    @property
+    def seen_states(self) -> States:
+        """The (receive, send) states of the connection by what the server delivered and was sent.
+
+        A message the judge refuses still reached the server; it counts here
+        as far as the spec lets its type move the states.
+        """
+        return self._seen.states
 
     def deliverable(self, message_type: MessageType) -> bool:
         """Whether a conformant server may deliver a message of this type now."""
-        return self.view.step(Side.RECEIVE, message_type.value) is not None
+        return self._seen.allows(Side.RECEIVE, message_type.value)
 
     @property
     def client_gone(self) -> bool:
         """Whether the server has delivered the disconnect: nothing more can be delivered."""
-        return not self.view.open(Side.RECEIVE)
+        return not self._seen.node.receive
+
+    # -- what the client does ---------------------------------------------------------------
 
     def deliver(self, message: Message) -> None:
         """Queue a message the client's behaviour produced; it must be :meth:`deliverable`."""
-        target = self.view.step(Side.RECEIVE, message["type"], message)
-        assert target is not None, f"a conformant server cannot deliver {message['type']!r} now"
-        self.view = target
+        assert self._seen.allows(Side.RECEIVE, message["type"]), f"a conformant server cannot deliver {message['type']!r} now"
+        self._seen.follow(Side.RECEIVE, message)
         self._queue(message, valid=True)
 
     def inject(self, message: Any, *, valid: bool) -> None:
@@ -217,15 +229,12 @@ class FakeServer:
     async def send(self, message: Any) -> None:
         """The ASGI ``send`` callable: record the message; raise ``OSError`` once the transport is gone."""
         self.outbox.append(message)
-        self.failed.append(self.failing)
+        self.failed_sends.append(self.failing)
         if self.judge is not None:
             self._judged(self.judge.send, message)
-        if isinstance(message, Mapping):
-            target = self.view.step(Side.SEND, message.get("type"), message)
-            if target is not None:
-                self.view = target
+        self._seen.follow(Side.SEND, message)
         if self.failing:
-            self.view = self.view.send_failed()
+            self._seen.send_failed()
             if self.judge is not None:
                 self.judge.send_failed()
             msg = "the client has gone"
@@ -248,8 +257,8 @@ def drive(awaitable: Awaitable[Any], *, limit: int = 1000) -> tuple[bool, Any, B
         returned or ``error`` what it raised.
 
     Raises:
-        RuntimeError: the coroutine awaited something other than the fake
-            server (a future of an event loop), which cannot be driven by hand.
+        RuntimeError: the coroutine awaited something other than the
+            simulated server (a future of an event loop), which cannot be driven by hand.
     """
     coroutine: Any = awaitable
     for _ in range(limit):
@@ -263,7 +272,7 @@ def drive(awaitable: Awaitable[Any], *, limit: int = 1000) -> tuple[bool, Any, B
             return False, None, None
         if yielded is not None:
             coroutine.close()
-            msg = f"the implementation awaited {yielded!r}, not the fake server; drive it with the event-loop driver instead"
+            msg = f"the implementation awaited {yielded!r}, not the simulated server; drive it on an event loop instead"
             raise RuntimeError(msg)
     coroutine.close()
     msg = f"the implementation yielded {limit} times without finishing or waiting for a message"

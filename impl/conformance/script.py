@@ -1,0 +1,91 @@
+"""The client's side of a checked connection: what it offers, sends, and how it leaves.
+
+A :class:`Script` is plain data made of the engine's typed actions, so that a
+failing example can be printed as a test that replays it. :func:`scripts` is
+the Hypothesis strategy the checker explores: every spec version asked for,
+subprotocols offered or not, the denial extension or not, text and binary
+messages of varied sizes in both shapes a server may use, and every way of
+leaving (a close with each of the usual codes, with and without a reason, or
+vanishing without one). :func:`run_script` plays one against an application.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..coverage import Coverage
+from ..engine import DISCONNECT_CODES, ASGIApp, Disconnect, ScriptedClient, SendBytes, SendText, Transcript, Vanish, run_connection, websocket_scope
+from ..spec import SpecVersion
+
+__all__ = ["Script", "run_script", "scripts"]
+
+#: How a script's client leaves unless it says otherwise: a normal closure.
+_NORMAL_CLOSURE = Disconnect(1000)
+
+#: How a script's client leaves unless it says otherwise: a normal closure.
+_NORMAL_CLOSURE = Disconnect(1000)
+
+
+@dataclass(frozen=True)
+class Script:
+    """One client: the connection it opens, the messages it sends, and how it leaves.
+
+    Attributes:
+        spec_version: what the server declares in ``scope["asgi"]["spec_version"]``.
+        path: the WebSocket path.
+        offered: the subprotocols the client offers.
+        denial: whether the server advertises the Denial Response extension.
+        messages: the text and binary messages it sends, in order.
+        leave: a Close frame (:class:`~asgiws.engine.Disconnect`), or the
+            transport going (:class:`~asgiws.engine.Vanish`; from 2.4 on the
+            server's ``send()`` then raises ``OSError``).
+    """
+
+    spec_version: str = "2.5"
+    path: str = "/"
+    offered: tuple[str, ...] = ()
+    denial: bool = False
+    messages: tuple[SendText | SendBytes, ...] = ()
+    leave: Disconnect | Vanish = _NORMAL_CLOSURE
+
+
+def scripts(versions: list[SpecVersion], paths: list[str], subprotocols: list[str]) -> Any:
+    """The Hypothesis strategy of client scripts (needs the ``testing`` extra)."""
+    from hypothesis import strategies as st
+
+    # Sizes vary on purpose: short messages, and long ones that overflow
+    # anything an app copies into a 123-byte close reason.
+    message = st.one_of(
+        st.builds(SendText, st.text(max_size=20), st.booleans()),
+        st.builds(SendBytes, st.binary(max_size=20), st.booleans()),
+        st.builds(SendText, st.text(min_size=120, max_size=400), st.booleans()),
+        st.builds(SendBytes, st.binary(min_size=120, max_size=400), st.booleans()),
+    )
+    leave = st.one_of(
+        st.builds(Disconnect, st.sampled_from(DISCONNECT_CODES), st.none() | st.sampled_from(["", "bye", "going away"])),
+        st.just(Vanish()),
+    )
+    offered = st.lists(st.sampled_from([*subprotocols, "x-unlisted"]), unique=True, max_size=3).map(tuple) if subprotocols else st.just(())
+    return st.builds(
+        Script,
+        spec_version=st.sampled_from([v.value for v in versions]),
+        path=st.sampled_from(paths),
+        offered=offered,
+        denial=st.booleans(),
+        messages=st.lists(message, max_size=5).map(tuple),
+        leave=leave,
+    )
+
+
+async def run_script(
+    app: ASGIApp, script: Script, *, timeout: float, coverage: Coverage | None = None, state: dict[str, Any] | None = None
+) -> Transcript:
+    """Run ``app`` against the client of ``script`` on the running event loop, and judge it.
+
+    ``state`` is the lifespan state; each connection gets a shallow copy (WS-056).
+    """
+    scope = websocket_scope(script.spec_version, subprotocols=script.offered, denial=script.denial, path=script.path)
+    if state is not None:
+        scope["state"] = dict(state)
+    return await run_connection(app, scope, ScriptedClient(script.messages, script.leave), coverage=coverage, timeout=timeout)

@@ -1,0 +1,52 @@
+"""asgiws.engine: one connection between an ASGI application and a client, run and judged.
+
+The neutral layer under both ``asgiws.testing`` (Hypothesis plays the client)
+and ``asgiws.conformance`` (``asgiws check app`` plays scripts); it imports
+neither, nor Hypothesis:
+
+* :mod:`~asgiws.engine.actions`: what a client does, as typed actions
+  (:class:`Connect`, :class:`SendText`, :class:`SendBytes`,
+  :class:`Disconnect`, :class:`Vanish`), each with the message the server
+  delivers for it;
+* :mod:`~asgiws.engine.server`: the :class:`SimulatedServer`, the honest
+  ``receive``/``send`` pair of one connection, and :func:`websocket_scope`;
+* :mod:`~asgiws.engine.client`: the :class:`Client` protocol and the
+  :class:`ScriptedClient`;
+* :mod:`~asgiws.engine.runner`: :func:`run_connection`, which runs an
+  application against a client and returns a :class:`Transcript` with its
+  :class:`Outcome` and every :class:`Finding`
+  (:mod:`~asgiws.engine.findings`).
+"""
+
+from __future__ import annotations
+
+from .actions import DISCONNECT_CODES, ClientAction, Connect, Disconnect, SendBytes, SendText, Vanish, action_for
+from .client import Client, ScriptedClient
+from .findings import Finding
+from .runner import ASGIApp, Outcome, Transcript, run_connection
+from .server import SUSPENDED, AsyncioWaiter, SimulatedServer, SuspendingWaiter, Waiter, drive, websocket_scope
+
+__all__ = [
+    "DISCONNECT_CODES",
+    "SUSPENDED",
+    "ASGIApp",
+    "AsyncioWaiter",
+    "Client",
+    "ClientAction",
+    "Connect",
+    "Disconnect",
+    "Finding",
+    "Outcome",
+    "ScriptedClient",
+    "SendBytes",
+    "SendText",
+    "SimulatedServer",
+    "SuspendingWaiter",
+    "Transcript",
+    "Vanish",
+    "Waiter",
+    "action_for",
+    "drive",
+    "run_connection",
+    "websocket_scope",
+]
