@@ -277,13 +277,14 @@ _FAST_CHECKS: dict[Check, str] = {
 }
 
 
-def _fast_test(schema: MessageSchema) -> tuple[list[str], str]:
-    """The statements and the expression that accept the plainest messages of ``schema``.
+def _fast_test(schema: MessageSchema) -> str:
+    """The expression that accepts the plainest messages of ``schema``, named ``message``.
 
-    The expression is true only when the full check would pass. Only a schema
-    made of one exactly-one group of nullable fields, with rules decidable
-    inline, gets one (the hot messages of both sides are such); the caller
-    asserts that.
+    It is true only when the full check would pass. Only a schema made of one
+    exactly-one group of nullable fields, with rules decidable inline, gets one
+    (the hot messages of both sides are such); the asserts hold the spec to it.
+    Each field is read once, in the alternative that tests it first, and only
+    once the caller knows the message is its side's hot one.
     """
     (group,) = (c for c in schema.constraints if c.check is Check.EXACTLY_ONE)
     names = cast(tuple[str, ...], group.param)
@@ -291,19 +292,23 @@ def _fast_test(schema: MessageSchema) -> tuple[list[str], str]:
     assert set(names) == set(fields), f"{schema.type}: every field must belong to the exactly-one group"
     # Text first: it is the common payload, and the test stops at the first match.
     order = sorted(names, key=lambda n: fields[n].kind is not ValueKind.STR)
-    lookups = [f"{_variable(fields[n])} = message.get({n!r})" for n in order]
     alternatives = []
-    for name in order:
+    for index, name in enumerate(order):
         field = fields[name]
         assert field.nullable, field
         assert field.kind in _FAST_TYPES, field
         assert all(c.check in _FAST_CHECKS for c in field.constraints), field
         v = _variable(field)
-        terms = [_FAST_TYPES[field.kind].format(v=v)]
-        terms += [f"{_variable(fields[other])} is None" for other in order if other != name]
+        # Named only where a later term reads it again.
+        read = f"message.get({name!r})"
+        named = field.constraints or index < len(order) - 1
+        terms = [_FAST_TYPES[field.kind].format(v=f"({v} := {read})" if named else read)]
+        # A field tested by an earlier alternative was read there; a later one is read here.
+        terms += [f"{_variable(fields[other])} is None" for other in order[:index]]
+        terms += [f"message.get({other!r}) is None" for other in order[index + 1 :]]
         terms += [_FAST_CHECKS[c.check].format(v=v) for c in field.constraints]
         alternatives.append("(" + " and ".join(terms) + ")")
-    return lookups, " or ".join(alternatives)
+    return " or ".join(alternatives)
 
 
 _HEADER = '''\
@@ -384,7 +389,6 @@ def wrap(
         message = await receive()
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
-{receive_lookups}
             plain = step.hot and ({receive_test})
         except Exception:
             plain = False
@@ -400,7 +404,6 @@ def wrap(
     async def checked_send(message: Any) -> None:
         try:  # anything odd about the message is the judge's to explain
             step = state.node.send[message["type"]]
-{send_lookups}
             plain = step.hot and ({send_test})
         except Exception:
             plain = False
@@ -444,9 +447,7 @@ def source() -> str:
     parts.append("MESSAGE_CHECKS: dict[str, Checker | None] = {\n" + "".join(rows) + "}\n")
     holes = {}
     for side in Side:
-        lookups, test = _fast_test(MESSAGE_SCHEMAS[hot_message(side)])
-        holes[f"{side.value}_lookups"] = "\n".join(" " * 12 + line for line in lookups)
-        holes[f"{side.value}_test"] = test
+        holes[f"{side.value}_test"] = _fast_test(MESSAGE_SCHEMAS[hot_message(side)])
     parts.append(_WRAP.format(**holes))
     return "".join(parts)
 

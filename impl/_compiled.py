@@ -344,9 +344,10 @@ def wrap(
         message = await receive()
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
-            v_text = message.get("text")
-            v_bytes = message.get("bytes")
-            plain = step.hot and ((v_text.__class__ is str and v_bytes is None) or (v_bytes.__class__ is bytes and v_text is None))
+            plain = step.hot and (
+                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None)
+                or (message.get("bytes").__class__ is bytes and v_text is None)
+            )
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
@@ -361,10 +362,9 @@ def wrap(
     async def checked_send(message: Any) -> None:
         try:  # anything odd about the message is the judge's to explain
             step = state.node.send[message["type"]]
-            v_text = message.get("text")
-            v_bytes = message.get("bytes")
             plain = step.hot and (
-                (v_text.__class__ is str and v_bytes is None and v_text.isascii()) or (v_bytes.__class__ is bytes and v_text is None)
+                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None and v_text.isascii())
+                or (message.get("bytes").__class__ is bytes and v_text is None)
             )
         except Exception:
             plain = False

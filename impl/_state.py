@@ -55,8 +55,8 @@ class ConnectionState:
         version: SpecVersion | str | None = None,
         coverage: Coverage | None = None,
     ) -> None:
-        self.context = context_from_scope(scope or {}, version)
-        self.machine: Machine = compile_machine(self.context.version, self.context.denial)
+        self.context = context = context_from_scope(scope or {}, version)
+        self.machine: Machine = compile_machine(context.version, context.denial)
         self.node: Node = self.machine.initial
         self.coverage = coverage
         self.disconnect: Mapping[str, Any] | None = None
@@ -91,18 +91,20 @@ class ConnectionState:
     def _take(self, steps: dict[str, Step], side: Side, message: Mapping[str, Any]) -> None:
         try:
             step = steps[message["type"]]
-        except Exception:  # not a dict, no type, or no step for it here
-            raise self.explain(side, message) from None
-        if step.check is not None:
-            try:
+            if step.check is not None:
                 step.check(message, self.context)
-            except FieldViolation as problem:
-                if self.coverage is not None:  # the pair was exercised, and refused
-                    self.coverage.refused[step.pair] += 1
-                raise self.machine.invalid(self.node, side, message, problem) from None
+        except Exception as problem:  # no step for it here, a broken rule, or not a message at all
+            raise self._refusal(side, message, problem) from None
         self.node = step.next if step.guard is None else step.target(message)
         if self.coverage is not None:
             self.coverage.allowed[step.pair] += 1
+
+    def _refusal(self, side: Side, message: Mapping[str, Any], problem: Exception) -> ProtocolViolation:
+        if not isinstance(problem, FieldViolation):
+            return self.explain(side, message)
+        if self.coverage is not None:  # the pair was exercised, and refused
+            self.coverage.refused[self.node.steps(side)[message["type"]].pair] += 1
+        return self.machine.invalid(self.node, side, message, problem)
 
     def follow(self, side: Side, message: Mapping[str, Any]) -> None:
         """Move as a message moves the connection, without judging it.

@@ -82,13 +82,17 @@ class WebSocket(StarletteWebSocket):
         self._send = send
         self._connection_state = ConnectionState(scope, version=spec_version)
         self._checked_receive, self._checked_send = wrap(self._connection_state, receive, send, guard_receive=True, convert_send_failure=True)
-        # The checked pair becomes this object's own receive/send, which saves
-        # a coroutine per message; a subclass that overrides either keeps its own.
-        cls = type(self)
-        if cls.receive is WebSocket.receive:
-            self.__dict__["receive"] = self._checked_receive
-        if cls.send is WebSocket.send:
-            self.__dict__["send"] = self._checked_send
+        if self._takes_the_checked_pair:
+            # The checked pair becomes this object's own receive/send: a coroutine less per message.
+            self.__dict__["receive"], self.__dict__["send"] = self._checked_receive, self._checked_send
+
+    #: Whether instances use the checked pair itself as ``receive``/``send``:
+    #: true unless a subclass overrides either (then its overrides are kept).
+    _takes_the_checked_pair = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._takes_the_checked_pair = cls.receive is WebSocket.receive and cls.send is WebSocket.send
 
     # -- the two states, as Starlette names them ----------------------------------------
 
