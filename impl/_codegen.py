@@ -15,7 +15,7 @@ Two things are generated, both from ``asgiws.spec`` and nothing else:
   version is gated on ``ctx.version``.
 * :func:`wrap`, the checked ``receive``/``send`` pair that ``asgiws.WebSocket``
   and the middleware put between an application and its server. Each side's
-  hot message (the one unguarded self-loop of its table: data flowing) is
+  data message (the one unguarded self-loop of its table) is
   accepted inline when the plainest test on its fields passes; anything else
   goes to the judge, ``ConnectionState``, which alone decides what a message
   does to the connection.
@@ -45,7 +45,7 @@ from .spec import (
     ValueKind,
 )
 
-__all__ = ["TARGET", "formatted", "hot_message", "source"]
+__all__ = ["TARGET", "data_message", "formatted", "source"]
 
 #: Where the generated module lives: next to this one.
 TARGET = Path(__file__).with_name("_compiled.py")
@@ -259,11 +259,11 @@ def _scope_check() -> _Function:
     return fn
 
 
-def hot_message(side: Side) -> MessageType:
+def data_message(side: Side) -> MessageType:
     """The one message type of ``side`` whose transition is an unguarded self-loop: data flowing."""
-    (hot,) = {row.trigger for row in TRANSITIONS[side] if row.source is row.target and row.guard is None}
-    assert isinstance(hot, MessageType)
-    return hot
+    (data,) = {row.trigger for row in TRANSITIONS[side] if row.source is row.target and row.guard is None}
+    assert isinstance(data, MessageType)
+    return data
 
 
 # The plainest values, decided without a call: exact built-in types, and the
@@ -282,9 +282,9 @@ def _fast_test(schema: MessageSchema) -> str:
 
     It is true only when the full check would pass. Only a schema made of one
     exactly-one group of nullable fields, with rules decidable inline, gets one
-    (the hot messages of both sides are such); the asserts hold the spec to it.
+    (the data messages of both sides are such); the asserts hold the spec to it.
     Each field is read once, in the alternative that tests it first, and only
-    once the caller knows the message is its side's hot one.
+    once the caller knows the message is its side's data message.
     """
     (group,) = (c for c in schema.constraints if c.check is Check.EXACTLY_ONE)
     names = cast(tuple[str, ...], group.param)
@@ -389,7 +389,7 @@ def wrap(
         message = await receive()
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
-            plain = step.hot and ({receive_test})
+            plain = step.stays and ({receive_test})
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
@@ -404,7 +404,7 @@ def wrap(
     async def checked_send(message: Any) -> None:
         try:  # anything odd about the message is the judge's to explain
             step = state.node.send[message["type"]]
-            plain = step.hot and ({send_test})
+            plain = step.stays and ({send_test})
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
@@ -447,7 +447,7 @@ def source() -> str:
     parts.append("MESSAGE_CHECKS: dict[str, Checker | None] = {\n" + "".join(rows) + "}\n")
     holes = {}
     for side in Side:
-        holes[f"{side.value}_test"] = _fast_test(MESSAGE_SCHEMAS[hot_message(side)])
+        holes[f"{side.value}_test"] = _fast_test(MESSAGE_SCHEMAS[data_message(side)])
     parts.append(_WRAP.format(**holes))
     return "".join(parts)
 

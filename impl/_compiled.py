@@ -344,7 +344,7 @@ def wrap(
         message = await receive()
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
-            plain = step.hot and (
+            plain = step.stays and (
                 ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None)
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )
@@ -362,7 +362,7 @@ def wrap(
     async def checked_send(message: Any) -> None:
         try:  # anything odd about the message is the judge's to explain
             step = state.node.send[message["type"]]
-            plain = step.hot and (
+            plain = step.stays and (
                 ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None and v_text.isascii())
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )

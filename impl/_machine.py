@@ -58,19 +58,19 @@ class Step:
     """Where an allowed message leads, and the check its fields must pass.
 
     ``guard`` names a field whose truth picks ``next`` (true) or ``alternative``
-    (false); ``rows`` are the spec transitions the step takes. ``hot`` marks a
+    (false); ``rows`` are the spec transitions the step takes. ``stays`` marks a
     step that leaves the connection where it was with no guard (data flowing):
     the checked ``receive``/``send`` accept the plainest of those inline.
     """
 
-    __slots__ = ("alternative", "check", "default", "guard", "hot", "next", "pair", "rows")
+    __slots__ = ("alternative", "check", "default", "guard", "next", "pair", "rows", "stays")
 
     def __init__(self, check: Checker | None, rows: tuple[Transition, ...], pair: Pair) -> None:
         self.check = check
         self.rows = rows
         #: The coverage pair this step counts as, computed once.
         self.pair = pair
-        self.hot = all(row.source is row.target and row.guard is None for row in rows)
+        self.stays = all(row.source is row.target and row.guard is None for row in rows)
         self.guard: str | None = None
         self.default: object = None
         self.next: Node

@@ -57,9 +57,9 @@ def test_a_newer_field_without_rules_of_its_own_is_only_gated() -> None:
     ]
 
 
-def test_each_side_has_one_hot_message() -> None:
-    assert codegen.hot_message(Side.RECEIVE) is MessageType.RECEIVE
-    assert codegen.hot_message(Side.SEND) is MessageType.SEND
+def test_each_side_has_one_data_message() -> None:
+    assert codegen.data_message(Side.RECEIVE) is MessageType.RECEIVE
+    assert codegen.data_message(Side.SEND) is MessageType.SEND
 
 
 def _connected() -> ConnectionState:
@@ -80,7 +80,7 @@ async def _nothing(message: Any = None) -> Any:
     return message
 
 
-def _hot_messages(kind: MessageType) -> st.SearchStrategy[Any]:
+def _data_messages(kind: MessageType) -> st.SearchStrategy[Any]:
     plain = messages(kind)
     odd: st.SearchStrategy[Any] = st.builds(dict, plain, extra=st.none() | st.integers())
     hostile = st.sampled_from([{"type": kind.value, "text": "\ud800"}, {"type": kind.value}, [("type", kind.value)]])
@@ -88,7 +88,7 @@ def _hot_messages(kind: MessageType) -> st.SearchStrategy[Any]:
 
 
 @settings(max_examples=300)
-@given(message=_hot_messages(MessageType.SEND))
+@given(message=_data_messages(MessageType.SEND))
 def test_the_inline_test_of_a_send_agrees_with_the_judge(message: Any) -> None:
     judge, wrapped = _connected(), _connected()
     try:
@@ -102,7 +102,7 @@ def test_the_inline_test_of_a_send_agrees_with_the_judge(message: Any) -> None:
 
 
 @settings(max_examples=300)
-@given(message=_hot_messages(MessageType.RECEIVE))
+@given(message=_data_messages(MessageType.RECEIVE))
 def test_the_inline_test_of_a_receive_agrees_with_the_judge(message: Any) -> None:
     judge, wrapped = _connected(), _connected()
     try:

@@ -2,7 +2,7 @@
 
 The grid at the top drives a fresh ``WebSocket`` into every reachable pair of
 (client_state, application_state) through a scripted server
-(``tests/fake_server.py``), calls one public method there, and compares the
+(``tests/scripted_server.py``), calls one public method there, and compares the
 outcome with an oracle written out below from the spec's tables and
 Starlette's texts: the messages the server received, the states after, or the
 exception's exact class, text and clause (a refused call sends nothing and
@@ -43,8 +43,8 @@ from asgiws import (
 from asgiws._machine import compile_machine
 from asgiws.spec import SpecVersion, State
 
-from .fake_server import FakeServer, Message, websocket_scope
 from .helpers import reachable
+from .scripted_server import Message, ScriptedServer, websocket_scope
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 and warns once, on import, when it finds httpx.
@@ -115,7 +115,7 @@ def _label_of(states: tuple[State, State]) -> str:
     return FROM_STATE[states[0]] + FROM_STATE[states[1]]
 
 
-async def _drive(ws: WebSocket, server: FakeServer, path: tuple[tuple[str, Message], ...]) -> None:
+async def _drive(ws: WebSocket, server: ScriptedServer, path: tuple[tuple[str, Message], ...]) -> None:
     for side, msg in path:
         if side == "recv":
             server.deliver(msg)
@@ -124,9 +124,9 @@ async def _drive(ws: WebSocket, server: FakeServer, path: tuple[tuple[str, Messa
             await ws.send(msg)
 
 
-def _connection(label: str, *, denial: bool) -> tuple[WebSocket, FakeServer]:
+def _connection(label: str, *, denial: bool) -> tuple[WebSocket, ScriptedServer]:
     """A WebSocket (spec 2.5) in the node ``label``, its server's records emptied."""
-    server = FakeServer()
+    server = ScriptedServer()
     ws = WebSocket(websocket_scope("2.5", denial=denial), server.receive, server.send)
     asyncio.run(_drive(ws, server, PATHS[label]))
     assert _label(ws) == label
@@ -578,7 +578,7 @@ STARLETTE_TEXTS: list[tuple[str, tuple[Message, ...], bool, Scenario, str]] = [
 
 
 async def _raised(cls: type[starlette.websockets.WebSocket], denial: bool, incoming: tuple[Message, ...], scenario: Scenario) -> RuntimeError:
-    server = FakeServer(*incoming)
+    server = ScriptedServer(*incoming)
     ws = cls(websocket_scope(denial=denial), server.receive, server.send)
     with pytest.raises(RuntimeError) as caught:
         await scenario(ws)
@@ -607,7 +607,7 @@ def test_without_the_extension_the_handshake_text_leaves_out_the_denial_response
 
 
 def test_it_is_a_starlette_websocket() -> None:
-    server = FakeServer()
+    server = ScriptedServer()
     ws = WebSocket(websocket_scope(), server.receive, server.send)
     assert isinstance(ws, starlette.websockets.WebSocket)
     assert isinstance(ws, fastapi.WebSocket)
@@ -647,7 +647,7 @@ class Logged(WebSocket):
 
 
 def test_a_subclass_that_overrides_receive_and_send_keeps_its_overrides_and_the_checks() -> None:
-    server = FakeServer({"type": "websocket.connect"}, {"type": "websocket.receive", "text": "hi"})
+    server = ScriptedServer({"type": "websocket.connect"}, {"type": "websocket.receive", "text": "hi"})
     ws = Logged(websocket_scope("2.5"), server.receive, server.send)
     ws.log = []
 
@@ -663,7 +663,7 @@ def test_a_subclass_that_overrides_receive_and_send_keeps_its_overrides_and_the_
 
 
 def test_a_plain_websocket_takes_the_checked_pair_as_its_own_receive_and_send() -> None:
-    server = FakeServer()
+    server = ScriptedServer()
     ws = WebSocket(websocket_scope("2.5"), server.receive, server.send)
     assert ws.receive is ws._checked_receive
     assert ws.send is ws._checked_send
@@ -742,7 +742,7 @@ def test_a_client_disconnect_in_a_receive_helper_is_starlettes_websocket_disconn
 
 
 def test_the_scope_interface_is_starlettes() -> None:
-    server = FakeServer()
+    server = ScriptedServer()
     scope = websocket_scope(query_string=b"a=1")
     ws = WebSocket(scope, server.receive, server.send)
     assert ws["type"] == "websocket"
@@ -755,7 +755,7 @@ def test_the_scope_interface_is_starlettes() -> None:
 
 
 def test_the_constructor_refuses_what_is_not_a_websocket_scope() -> None:
-    server = FakeServer()
+    server = ScriptedServer()
     with pytest.raises(ValueError, match=r"^asgiws.WebSocket needs a 'websocket' scope, not 'http' \[WS-020\]$"):
         WebSocket({"type": "http"}, server.receive, server.send)
     with pytest.raises(ValueError, match=r"unknown ASGI WebSocket spec version '3\.0'"):
@@ -1459,7 +1459,7 @@ def test_every_violation_carries_a_note_pointing_at_asgiws_explain() -> None:
     ids=["headers-2.0", "headers-2.1", "no-headers-2.0", "reason-2.2", "reason-2.3", "no-reason-2.0", "headers-no-asgi", "reason-no-asgi"],
 )
 def test_fields_newer_than_the_scopes_spec_version_are_refused(version: str | None, action: Action, allowed: bool) -> None:
-    server = FakeServer(CONNECT)
+    server = ScriptedServer(CONNECT)
     ws = WebSocket(websocket_scope(version), server.receive, server.send)
     asyncio.run(ws.receive())
     if allowed:
@@ -1488,7 +1488,7 @@ def test_fields_newer_than_the_scopes_spec_version_are_refused(version: str | No
 def test_the_spec_version_comes_from_the_scope_unless_the_constructor_says(
     scope_version: str | None, argument: SpecVersion | str | None, expected: SpecVersion
 ) -> None:
-    server = FakeServer()
+    server = ScriptedServer()
     scope = websocket_scope(scope_version)
     if scope_version == "":
         scope["asgi"] = {"version": "3.0"}  # no spec_version: "2.0" as the spec says
@@ -1498,7 +1498,7 @@ def test_the_spec_version_comes_from_the_scope_unless_the_constructor_says(
 
 @pytest.mark.parametrize(("scope_version", "argument", "allowed"), [("2.5", "2.2", False), ("2.2", "2.3", True)], ids=["older", "newer"])
 def test_the_constructor_argument_gates_fields_against_its_version(scope_version: str, argument: str, allowed: bool) -> None:
-    server = FakeServer(CONNECT)
+    server = ScriptedServer(CONNECT)
     ws = WebSocket(websocket_scope(scope_version), server.receive, server.send, spec_version=argument)
     asyncio.run(ws.accept())
     if allowed:
@@ -1630,14 +1630,14 @@ def test_unusual_but_valid_payloads_reach_the_server() -> None:
 
 @pytest.mark.parametrize(("code", "reason", "sent_reason"), [(1000, None, ""), (4003, "forbidden", "forbidden")], ids=["default", "code-and-reason"])
 def test_websocket_close_app_closes_without_consuming_connect(code: int, reason: str | None, sent_reason: str) -> None:
-    server = FakeServer(CONNECT)
+    server = ScriptedServer(CONNECT)
     asyncio.run(asgiws.WebSocketClose(code, reason)(websocket_scope(), server.receive, server.send))
     assert server.sent == [{"type": "websocket.close", "code": code, "reason": sent_reason}]
     assert list(server.incoming) == [CONNECT]
 
 
 def test_websocket_close_app_checks_its_code() -> None:
-    server = FakeServer()
+    server = ScriptedServer()
     with pytest.raises(InvalidMessageError):
         asyncio.run(asgiws.WebSocketClose(1006)(websocket_scope(), server.receive, server.send))
     assert server.sent == []
@@ -1646,8 +1646,8 @@ def test_websocket_close_app_checks_its_code() -> None:
 # -- a reader task and a writer task on one socket ----------------------------------------------
 
 
-async def _accepted(*, denial: bool = False) -> tuple[WebSocket, FakeServer]:
-    server = FakeServer(CONNECT, blocking=True)
+async def _accepted(*, denial: bool = False) -> tuple[WebSocket, ScriptedServer]:
+    server = ScriptedServer(CONNECT, blocking=True)
     ws = WebSocket(websocket_scope(denial=denial), server.receive, server.send)
     await ws.receive()
     return ws, server

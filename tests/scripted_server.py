@@ -18,10 +18,10 @@ from typing import Any
 
 from starlette.types import Message
 
-__all__ = ["FakeServer", "Message", "websocket_scope"]
+__all__ = ["Message", "ScriptedServer", "websocket_scope"]
 
 
-class FakeServer:
+class ScriptedServer:
     """The ``receive``/``send`` pair of one connection, scripted by the test.
 
     Args:
