@@ -218,4 +218,26 @@ AMBIGUITIES: tuple[Ambiguity, ...] = (
         "(accept sent before websocket.connect was read, then close, AMB-07). Only a broken server sends such data.",
         ("J-03", "J-04", "J-05"),
     ),
+    Ambiguity(
+        "AMB-32",
+        "What does a server do with a message it refuses, and is what the application does next a new violation?",
+        "The app checker's simulated server behaves as a strict server: the refused message takes no effect, its send() "
+        "raises RuntimeError, and nothing the application does afterwards on that connection is reported: the first "
+        "refusal is the one root cause.",
+        "Real servers refuse what they cannot send (uvicorn and Hypercorn raise RuntimeError from send()), and what an "
+        "application does next (sending data after a refused accept, or crashing on the error) follows from the first "
+        "mistake: reporting it again would bury the cause under its consequences.",
+        ("WS-024", "J-03"),
+    ),
+    Ambiguity(
+        "AMB-33",
+        "Is a send after websocket.disconnect, or after send() raised because the client went, a violation by the application?",
+        "No: the server raises an OSError subclass (2.4 on) or drops the message (before 2.4), and the application may "
+        "catch that error or let it escape (WS-042), which the server must not log (WS-043). What is reported is harm "
+        "to what is still alive: the error killing another client's open connection (AW-05), or an application that "
+        "never ends (WS-021).",
+        "A task that sends while another reads always races the client's leaving: no application can avoid the first such "
+        "send, and under a spec-following server it harms nothing. J-09 binds the server, not the application.",
+        ("J-09", "WS-041", "WS-042", "AW-05"),
+    ),
 )

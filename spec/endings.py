@@ -51,6 +51,20 @@ ENDING_RULES: dict[str, EndingRule] = {
             (State.CONNECTING, State.CONNECTED, State.RESPONSE),  # the client has not gone
         ),
         EndingRule(
+            "waits-before-handshake",
+            ("WS-024", "AMB-18"),
+            "the application waits for a message before answering the handshake, and no client can send data before it "
+            "does: the connection hangs until the client gives up",
+            (State.CONNECTING,),
+            (State.CONNECTED,),
+        ),
+        EndingRule(
+            "raises-before-handshake",
+            ("WS-024", "AMB-18"),
+            "the application raised before answering the handshake: the client gets an HTTP 500 instead of its answer",
+            (State.CONNECTING,),
+        ),
+        EndingRule(
             "outlives-connection",
             ("WS-021", "J-10"),
             "the application was still running when the timeout expired after its client had gone",

@@ -15,16 +15,21 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from .._context import parse_version
 from ..coverage import Coverage
 from ..engine import ASGIApp, Finding
-from ..spec import LATEST_VERSION, SpecVersion
+from ..spec import LATEST_VERSION, Party, SpecVersion
 from .report import Report, Violation
 from .script import Script, run_script, scripts
 from .target import TargetError, lifespan, load_app
 
 __all__ = ["check_app", "replay", "reproducer"]
+
+FindingKey = tuple[str, str | None, tuple[str, str], str | None]
+
+_AFTER_OTHERS = "; shown after earlier connections: the app keeps state between connections, so in a fresh process the reproducer may need them too"
 
 
 def _versions(spec_version: str) -> list[SpecVersion]:
@@ -113,29 +118,34 @@ def _explore(  # noqa: PLR0917 - check_app's options, passed on
     progress: Callable[[int, int], None] | None,
 ) -> None:
     from hypothesis import HealthCheck, find, settings
-    from hypothesis.errors import NoSuchExample
+    from hypothesis.errors import Flaky, NoSuchExample
 
     coverage = report.coverage
-    seen: set[tuple[str, str | None, tuple[str, str]]] = set()
-    found: dict[tuple[str, str | None, tuple[str, str]], tuple[Script, Finding]] = {}
+    seen: set[FindingKey] = set()
+    found: dict[FindingKey, tuple[Script, Finding]] = {}
     counter = {"examples": 0}
     startup = lifespan(application, timeout)
     state = runner.run(startup.__aenter__())  # once, before any connection (WS-054)
 
     def run(script: Script, into: Coverage) -> list[Finding]:
-        return runner.run(run_script(application, script, timeout=timeout, coverage=into, state=state)).findings
+        findings = runner.run(run_script(application, script, timeout=timeout, coverage=into, state=state)).findings
+        # The simulated server delivers only what a server may: a finding
+        # against it is never the application's (AMB-32).
+        return [f for f in findings if f.side is Party.APPLICATION]
 
     def new_violation(script: Script) -> bool:
         counter["examples"] += 1
         findings = run(script, coverage)
-        fresh = [f for f in findings if (f.clause, f.message_type, f.state) not in seen]
+        fresh = [f for f in findings if f.key not in seen]
         for finding in fresh:
-            found.setdefault((finding.clause, finding.message_type, finding.state), (script, finding))
+            found.setdefault(finding.key, (script, finding))
         if progress is not None:
             progress(counter["examples"], len(seen))
         return bool(fresh)
 
+    # The default profile, not whichever one the caller's test suite loaded.
     budget = settings(
+        settings.get_profile("default"),
         max_examples=max_examples,
         database=None,
         deadline=None,
@@ -149,11 +159,19 @@ def _explore(  # noqa: PLR0917 - check_app's options, passed on
                 minimal = find(strategy, new_violation, settings=budget, random=random.Random(seed))
             except NoSuchExample:
                 break
+            except Flaky:
+                # The app keeps state across connections (a shared room, a
+                # cache), so a script does not always show the same thing
+                # again: report the first script that showed it, unshrunk.
+                minimal = next(iter(found.values()))[0]
             # The shrunk script: keep what it shows that is new, with its own reproducer.
             findings = run(minimal, Coverage())
-            fresh = [f for f in findings if (f.clause, f.message_type, f.state) not in seen] or [found[next(iter(found))][1]]
+            fresh = [f for f in findings if f.key not in seen]
+            if not fresh:  # it showed it only after other connections: say so
+                first = next(iter(found.values()))[1]
+                fresh = [replace(first, detail=first.detail + _AFTER_OTHERS)]
             for finding in fresh:
-                seen.add((finding.clause, finding.message_type, finding.state))
+                seen.add(finding.key)
                 report.add(_violation(target, minimal, finding))
     finally:
         runner.run(startup.__aexit__(None, None, None))
@@ -170,4 +188,5 @@ def _violation(target: str, script: Script, finding: Finding) -> Violation:
         detail=finding.detail,
         reproducer=reproducer(target, script, finding),
         spec_version=script.spec_version,
+        cause=finding.cause,
     )

@@ -37,6 +37,8 @@ class Violation:
         detail: what exactly was wrong, in one sentence.
         reproducer: a pytest test that replays the client behaviour.
         spec_version: the spec version the connection spoke.
+        cause: for an exception, its type and the application frame it was
+            raised from; two causes are two violations.
     """
 
     clause: str
@@ -47,11 +49,12 @@ class Violation:
     detail: str
     reproducer: str
     spec_version: str
+    cause: str | None = None
 
     @property
-    def key(self) -> tuple[str, str | None, tuple[str, str]]:
+    def key(self) -> tuple[str, str | None, tuple[str, str], str | None]:
         """What makes two findings the same violation."""
-        return (self.clause, self.message_type, self.state)
+        return (self.clause, self.message_type, self.state, self.cause)
 
     @property
     def level(self) -> str:

@@ -11,17 +11,26 @@ vanishing without one). :func:`run_script` plays one against an application.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..coverage import Coverage
-from ..engine import DISCONNECT_CODES, ASGIApp, Disconnect, ScriptedClient, SendBytes, SendText, Transcript, Vanish, run_connection, websocket_scope
+from ..engine import (
+    DISCONNECT_CODES,
+    ASGIApp,
+    Disconnect,
+    Pause,
+    ScriptedClient,
+    SendBytes,
+    SendText,
+    Transcript,
+    Vanish,
+    run_connection,
+    websocket_scope,
+)
 from ..spec import SpecVersion
 
 __all__ = ["Script", "run_script", "scripts"]
-
-#: How a script's client leaves unless it says otherwise: a normal closure.
-_NORMAL_CLOSURE = Disconnect(1000)
 
 #: How a script's client leaves unless it says otherwise: a normal closure.
 _NORMAL_CLOSURE = Disconnect(1000)
@@ -40,6 +49,10 @@ class Script:
         leave: a Close frame (:class:`~asgiws.engine.Disconnect`), or the
             transport going (:class:`~asgiws.engine.Vanish`; from 2.4 on the
             server's ``send()`` then raises ``OSError``).
+        meanwhile: another client, whose whole connection runs against the
+            same application after this client's first ``meanwhile_after``
+            messages, while this one stays open: what one connection leaves
+            behind in the application meets the other.
     """
 
     spec_version: str = "2.5"
@@ -48,6 +61,8 @@ class Script:
     denial: bool = False
     messages: tuple[SendText | SendBytes, ...] = ()
     leave: Disconnect | Vanish = _NORMAL_CLOSURE
+    meanwhile: Script | None = None
+    meanwhile_after: int = 0
 
 
 def scripts(versions: list[SpecVersion], paths: list[str], subprotocols: list[str]) -> Any:
@@ -67,7 +82,7 @@ def scripts(versions: list[SpecVersion], paths: list[str], subprotocols: list[st
         st.just(Vanish()),
     )
     offered = st.lists(st.sampled_from([*subprotocols, "x-unlisted"]), unique=True, max_size=3).map(tuple) if subprotocols else st.just(())
-    return st.builds(
+    one = st.builds(
         Script,
         spec_version=st.sampled_from([v.value for v in versions]),
         path=st.sampled_from(paths),
@@ -76,6 +91,12 @@ def scripts(versions: list[SpecVersion], paths: list[str], subprotocols: list[st
         messages=st.lists(message, max_size=5).map(tuple),
         leave=leave,
     )
+    # One client, or two whose connections overlap; Hypothesis shrinks towards one.
+    return one | st.builds(_overlapping, one, one, st.integers(0, 5))
+
+
+def _overlapping(first: Script, second: Script, after: int) -> Script:
+    return replace(first, meanwhile=second, meanwhile_after=min(after, len(first.messages)))
 
 
 async def run_script(
@@ -88,4 +109,16 @@ async def run_script(
     scope = websocket_scope(script.spec_version, subprotocols=script.offered, denial=script.denial, path=script.path)
     if state is not None:
         scope["state"] = dict(state)
-    return await run_connection(app, scope, ScriptedClient(script.messages, script.leave), coverage=coverage, timeout=timeout)
+    actions: list[SendText | SendBytes | Pause] = list(script.messages)
+    others: list[Transcript] = []
+    if script.meanwhile is not None:
+        other = script.meanwhile
+
+        async def run_the_other() -> None:
+            others.append(await run_script(app, other, timeout=timeout, coverage=coverage, state=state))
+
+        actions.insert(script.meanwhile_after, Pause(run_the_other))
+    transcript = await run_connection(app, scope, ScriptedClient(actions, script.leave), coverage=coverage, timeout=timeout)
+    for finished in others:  # what went wrong on the other connection is part of this example
+        transcript.findings += finished.findings
+    return transcript

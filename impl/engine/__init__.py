@@ -20,7 +20,7 @@ neither, nor Hypothesis:
 
 from __future__ import annotations
 
-from .actions import DISCONNECT_CODES, ClientAction, Connect, Disconnect, SendBytes, SendText, Vanish, action_for
+from .actions import DISCONNECT_CODES, ClientAction, Connect, Disconnect, Pause, SendBytes, SendText, Vanish, action_for
 from .client import Client, ScriptedClient
 from .findings import Finding
 from .runner import ASGIApp, Outcome, Transcript, run_connection
@@ -37,6 +37,7 @@ __all__ = [
     "Disconnect",
     "Finding",
     "Outcome",
+    "Pause",
     "ScriptedClient",
     "SendBytes",
     "SendText",

@@ -14,13 +14,13 @@ the second.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..spec import SEND_FAILED_CLOSE_CODE, MessageType
 
-__all__ = ["DISCONNECT_CODES", "ClientAction", "Connect", "Disconnect", "SendBytes", "SendText", "Vanish", "action_for"]
+__all__ = ["DISCONNECT_CODES", "ClientAction", "Connect", "Disconnect", "Pause", "SendBytes", "SendText", "Vanish", "action_for"]
 
 #: The close codes a client leaves with when a test picks them: normal, going
 #: away, no code, abnormal, service restart, and one of the application range.
@@ -129,3 +129,16 @@ def action_for(message: Mapping[str, Any], *, vanishes: bool = False) -> ClientA
         return SendBytes(message["bytes"], other_key_as_none="text" in message)
     msg = f"no client action makes a server deliver {kind!r}"
     raise ValueError(msg)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The client stays silent until ``wait()`` has finished, while the application waits for it.
+
+    Not a message: the app checker uses it to run another client's whole
+    connection in the middle of this one, against the same application, so
+    that what one connection leaves behind (a dead socket in a shared list)
+    meets the next.
+    """
+
+    wait: Callable[[], Awaitable[Any]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from .actions import ClientAction, Disconnect, Vanish
+from .actions import ClientAction, Disconnect, Pause, Vanish
 from .server import SimulatedServer
 
 __all__ = ["Client", "ScriptedClient"]
@@ -21,7 +21,7 @@ __all__ = ["Client", "ScriptedClient"]
 class Client(Protocol):
     """Whoever plays the client in :func:`~asgiws.engine.runner.run_connection`."""
 
-    def act(self, server: SimulatedServer) -> ClientAction | None:
+    def act(self, server: SimulatedServer) -> ClientAction | Pause | None:
         """What the client does now that the application waits for a message; None when it has nothing more to do.
 
         The action's message must be one the server may deliver now
@@ -38,14 +38,15 @@ class ScriptedClient:
     took the connect, and the leaving is the only disconnect.
     """
 
-    def __init__(self, actions: Iterable[ClientAction], leave: Disconnect | Vanish) -> None:
+    def __init__(self, actions: Iterable[ClientAction | Pause], leave: Disconnect | Vanish) -> None:
         self.leave = leave
-        self.pending: list[ClientAction] = [*actions, leave]
+        self.pending: list[ClientAction | Pause] = [*actions, leave]
 
-    def act(self, server: SimulatedServer) -> ClientAction | None:
+    def act(self, server: SimulatedServer) -> ClientAction | Pause | None:
         """The next action; None once the client has left."""
         if not self.pending:
             return None
-        if not server.deliverable(self.pending[0].message_type):
+        upcoming = self.pending[0]
+        if not isinstance(upcoming, Pause) and not server.deliverable(upcoming.message_type):
             self.pending = [self.leave]
         return self.pending.pop(0)

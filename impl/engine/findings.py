@@ -20,6 +20,10 @@ class Finding:
         state: the (receive, send) states when it happened, by name.
         detail: what exactly was wrong.
         side: who is at fault: the application, or the server for what it delivered.
+        cause: for a finding about an exception, its type and the last frame
+            of the application's own code that it went through
+            (``KeyError at chat.py:42 in broadcast``); two different causes are
+            two findings.
     """
 
     clause: str
@@ -27,3 +31,9 @@ class Finding:
     state: tuple[str, str]
     detail: str
     side: Party = Party.APPLICATION
+    cause: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, tuple[str, str], str | None]:
+        """What makes two findings the same: the clause, the message type, the states and the cause."""
+        return (self.clause, self.message_type, self.state, self.cause)

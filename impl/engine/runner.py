@@ -27,6 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import os
+import sysconfig
+import traceback
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,9 +37,9 @@ from typing import Any
 from .._context import VERSION_RANK
 from .._state import ConnectionState
 from ..coverage import Coverage
-from ..exceptions import ProtocolViolation
-from ..spec import ENDING_RULES, SEND_RAISES_SINCE, MessageType, Party, Side, State
-from .actions import ClientAction, Connect, Vanish
+from ..exceptions import PeerGoneError, ProtocolViolation
+from ..spec import ENDING_RULES, SEND_RAISES_SINCE, MessageType, Party, Side, States
+from .actions import ClientAction, Connect, Disconnect, Pause, Vanish
 from .client import Client
 from .findings import Finding
 from .server import AsyncioWaiter, SimulatedServer
@@ -60,6 +63,8 @@ class Outcome(enum.Enum):
     WAITED_AFTER_DISCONNECT = "waited after the disconnect"
     #: The client had nothing more to do while the connection was open, and the application waited for it; it was cancelled.
     LEFT_WAITING = "left waiting"
+    #: The application waited for a message before answering the handshake, when no data can come; it was cancelled.
+    WAITED_BEFORE_HANDSHAKE = "waited before the handshake"
 
 
 @dataclass
@@ -118,40 +123,35 @@ async def run_connection(
     """
     judge = ConnectionState(scope, coverage=coverage)
     waiter = AsyncioWaiter()
-    server = SimulatedServer(denial=judge.context.denial, waiter=waiter, judge=judge)
-    vanishing_raises = VERSION_RANK[judge.context.version] >= VERSION_RANK[SEND_RAISES_SINCE]
+    server = SimulatedServer(denial=judge.context.denial, waiter=waiter, judge=judge, strict=True)
+    gone_raises = VERSION_RANK[judge.context.version] >= VERSION_RANK[SEND_RAISES_SINCE]
     transcript = Transcript(scope)
     if connected:  # servers queue the connect before they start the application
-        _deliver(server, transcript, Connect(), vanishing_raises)
+        _deliver(server, transcript, Connect(), gone_raises)
     task: asyncio.Future[None] = asyncio.ensure_future(app(scope, server.receive, server.send))
-    while (waiting := await _until_waiting(task, waiter, server, timeout)) and not task.done():
-        action = client.act(server)
-        if action is None:
-            break
-        _deliver(server, transcript, action, vanishing_raises)
-    # What happened, by the server's account: a message the judge refused
-    # still reached the server, and the ending is judged on that. What the
-    # application sends while it is cancelled below is recorded (and judged,
-    # in violations) but is no finding: stopping it is the test's doing, not
-    # the client's.
-    seen = server.seen_states
-    states = (seen[0].name, seen[1].name)
-    transcript.findings += [_from_violation(v) for v in server.violations]
-    if task.done():
-        _judge_return(task, transcript, seen)
-    else:
-        if not waiting:
-            transcript.outcome = Outcome.TIMED_OUT
-            transcript.findings.append(_ending("outlives-connection", None, states))
-        elif server.client_gone:
-            transcript.outcome = Outcome.WAITED_AFTER_DISCONNECT
-            transcript.findings.append(_ending("waits-after-disconnect", MessageType.RECEIVE.value, states))
+    try:
+        while (waiting := await _until_waiting(task, waiter, server, timeout)) and not task.done():
+            if _applies("waits-before-handshake", server.seen_states):
+                break  # no client can send data before the accept: a verdict, reached at once
+            action = client.act(server)
+            if action is None:
+                break
+            if isinstance(action, Pause):
+                await action.wait()
+                continue
+            _deliver(server, transcript, action, gone_raises)
+        seen = server.seen_states
+        if task.done():
+            _judge_return(task, transcript, seen, server)
         else:
-            transcript.outcome = Outcome.LEFT_WAITING
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)  # an application that swallows the cancellation ends here too
-    if _applies("handshake-unanswered", seen):
-        transcript.findings.append(_ending("handshake-unanswered", None, states))
+            # What the application sends while it is cancelled below is
+            # recorded but is no finding: stopping it is the test's doing.
+            transcript.outcome = _why_stopped(waiting, server)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)  # an application that swallows the cancellation ends here too
+    finally:
+        server.ended = True  # a send on this connection from now on raises, as on a real server
+    transcript.findings = _findings(transcript, server, seen)
     transcript.received = server.inbox[: server.taken]
     transcript.sent = list(server.outbox)
     transcript.failed_sends = list(server.failed_sends)
@@ -160,9 +160,48 @@ async def run_connection(
     return transcript
 
 
-def _deliver(server: SimulatedServer, transcript: Transcript, action: ClientAction, vanishing_raises: bool) -> None:
-    if isinstance(action, Vanish) and vanishing_raises:
-        server.fail_sends()  # the transport went first: sends now raise OSError
+def _findings(transcript: Transcript, server: SimulatedServer, seen: States) -> list[Finding]:
+    """What was wrong with the run: its one root cause (AMB-32), or how the application ended."""
+    # A send to a client that had gone is not a violation by itself (AMB-33),
+    # and the simulated server delivers nothing a server may not.
+    refused = [v for v in server.violations if v.side is Side.SEND and not isinstance(v, PeerGoneError)]
+    if refused:
+        return [_from_violation(refused[0])]
+    error = transcript.error
+    if isinstance(error, ProtocolViolation) and not isinstance(error, PeerGoneError):
+        return [_from_violation(error)]  # the app's own asgiws.WebSocket refused it before the server saw it
+    states = (seen.receive.name, seen.send.name)
+    findings = []
+    # An error that escapes after the client has gone is the application's
+    # right (WS-042, AMB-33): only one raised while the connection is open,
+    # or before the handshake is answered, is a finding.
+    crash = "raises-before-handshake" if _applies("raises-before-handshake", seen) else "raises-while-open"
+    if error is not None and not server.client_gone and _applies(crash, seen):
+        findings.append(_crash(crash, states, error))
+    if transcript.outcome is Outcome.TIMED_OUT and not _applies("handshake-unanswered", seen):
+        findings.append(_ending("outlives-connection", None, states))
+    elif transcript.outcome is Outcome.WAITED_AFTER_DISCONNECT:
+        findings.append(_ending("waits-after-disconnect", MessageType.RECEIVE.value, states))
+    elif transcript.outcome is Outcome.WAITED_BEFORE_HANDSHAKE:
+        return [_ending("waits-before-handshake", MessageType.RECEIVE.value, states)]
+    if _applies("handshake-unanswered", seen) and not findings:
+        findings.append(_ending("handshake-unanswered", None, states))
+    return findings
+
+
+def _why_stopped(waiting: bool, server: SimulatedServer) -> Outcome:
+    if not waiting:
+        return Outcome.TIMED_OUT
+    if server.client_gone:
+        return Outcome.WAITED_AFTER_DISCONNECT
+    if _applies("waits-before-handshake", server.seen_states):
+        return Outcome.WAITED_BEFORE_HANDSHAKE
+    return Outcome.LEFT_WAITING
+
+
+def _deliver(server: SimulatedServer, transcript: Transcript, action: ClientAction, gone_raises: bool) -> None:
+    if isinstance(action, Disconnect | Vanish) and gone_raises:
+        server.fail_sends()  # the client has gone: from spec 2.4 the server's send() raises OSError
     server.deliver(action.message())
     transcript.client_actions.append(action)
 
@@ -184,25 +223,37 @@ async def _until_waiting(task: asyncio.Future[None], waiter: AsyncioWaiter, serv
     return True
 
 
-def _judge_return(task: asyncio.Future[None], transcript: Transcript, seen: tuple[State, State]) -> None:
+def _judge_return(task: asyncio.Future[None], transcript: Transcript, seen: States, server: SimulatedServer) -> None:
     try:
         error = task.exception()
     except asyncio.CancelledError as cancelled:  # the application cancelled itself
         error = cancelled
-    if error is None:
-        return
-    transcript.outcome = Outcome.RAISED
-    transcript.error = error
-    if isinstance(error, ProtocolViolation):
-        # The app used asgiws.WebSocket, which refused the message before the server saw it.
-        transcript.findings.append(_from_violation(error))
-    elif _applies("raises-while-open", seen):
-        states = (seen[0].name, seen[1].name)
-        finding = _ending("raises-while-open", None, states)
-        transcript.findings.append(Finding(finding.clause, None, states, f"{finding.detail}: {type(error).__name__}: {error}"))
+    if error is not None:
+        transcript.outcome = Outcome.RAISED
+        transcript.error = error
 
 
-def _applies(name: str, seen: tuple[State, State]) -> bool:
+def _crash(name: str, states: tuple[str, str], error: BaseException) -> Finding:
+    rule = ENDING_RULES[name]
+    cause = f"{type(error).__name__} at {_raised_at(error)}"
+    return Finding(rule.clauses[0], None, states, f"{rule.reason}: {type(error).__name__}: {error} ({_raised_at(error)})", cause=cause)
+
+
+def _raised_at(error: BaseException) -> str:
+    """The last frame of the application's own code the exception went through: ``file.py:42 in handler``."""
+    frames = traceback.extract_tb(error.__traceback__)
+    last = ([f for f in frames if not f.filename.startswith(_NOT_THE_APP)] or frames)[-1]
+    return f"{os.path.basename(last.filename)}:{last.lineno} in {last.name}"
+
+
+# Frames of the standard library, of installed packages and of asgiws are not
+# the application's: the cause is named after the code its author wrote.
+_NOT_THE_APP = tuple(
+    {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], os.path.dirname(os.path.dirname(__file__))}
+)
+
+
+def _applies(name: str, seen: States) -> bool:
     # Whether the connection ended in states where the ending rule holds.
     rule = ENDING_RULES[name]
     return (not rule.receive_states or seen[0] in rule.receive_states) and (not rule.send_states or seen[1] in rule.send_states)

@@ -30,8 +30,8 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from .._state import ConnectionState
-from ..exceptions import ProtocolViolation
-from ..spec import LATEST_VERSION, Extension, MessageType, Side, States
+from ..exceptions import PeerGoneError, ProtocolViolation
+from ..spec import LATEST_VERSION, Extension, MessageType, Side, State, States
 
 __all__ = ["SUSPENDED", "AsyncioWaiter", "SimulatedServer", "SuspendingWaiter", "Waiter", "drive", "websocket_scope"]
 
@@ -137,6 +137,11 @@ class SimulatedServer:
         waiter: how an empty ``receive()`` waits; :class:`SuspendingWaiter` by default.
         judge: a ``ConnectionState`` that judges every message in both
             directions; what it refuses is kept in :attr:`violations`.
+        strict: refuse what the judge refuses, as a strict real server does
+            (AMB-32): the message takes no effect and ``send()`` raises
+            ``RuntimeError``. Otherwise every message is recorded and followed,
+            which is what the generated tests need to see what an
+            implementation let through.
 
     Attributes:
         inbox: every message queued for the application, in order.
@@ -147,11 +152,15 @@ class SimulatedServer:
         failed_sends: for each outbox entry, whether ``send()`` raised ``OSError``.
         failing: whether ``send()`` raises ``OSError`` (the transport is gone).
         violations: what the judge refused.
+        ended: the connection is over: every ``send()`` raises, as a real
+            server's does on a connection it has closed.
     """
 
-    def __init__(self, *, denial: bool, waiter: Waiter | None = None, judge: ConnectionState | None = None) -> None:
+    def __init__(self, *, denial: bool, waiter: Waiter | None = None, judge: ConnectionState | None = None, strict: bool = False) -> None:
         self.waiter = waiter or SuspendingWaiter()
         self.judge = judge
+        self.strict = strict
+        self.ended = False
         self.inbox: list[Any] = []
         self.valid: list[bool] = []
         self.taken = 0
@@ -159,6 +168,7 @@ class SimulatedServer:
         self.failed_sends: list[bool] = []
         self.failing = False
         self.violations: list[ProtocolViolation] = []
+        self._accepted = False
         # The connection as the server has seen it: every message's type followed.
         self._seen = ConnectionState({"type": "websocket", "extensions": {Extension.DENIAL_RESPONSE.value: {}} if denial else {}})
 
@@ -175,6 +185,11 @@ class SimulatedServer:
 
     def deliverable(self, message_type: MessageType) -> bool:
         """Whether a conformant server may deliver a message of this type now."""
+        # Data needs an accepted handshake: after a close or a denial before the
+        # accept no data ever comes (J-04, J-05), which the state pair alone
+        # cannot tell from a close after it (AMB-31); the server remembers.
+        if message_type is MessageType.RECEIVE and not self._accepted:
+            return False
         return self._seen.allows(Side.RECEIVE, message_type.value)
 
     @property
@@ -228,11 +243,19 @@ class SimulatedServer:
 
     async def send(self, message: Any) -> None:
         """The ASGI ``send`` callable: record the message; raise ``OSError`` once the transport is gone."""
+        if self.ended:
+            msg = "the connection has ended"
+            raise ConnectionResetError(msg)
         self.outbox.append(message)
         self.failed_sends.append(self.failing)
-        if self.judge is not None:
-            self._judged(self.judge.send, message)
+        refused = self._judged(self.judge.send, message) if self.judge is not None else None
+        # A send to a client that has gone is not refused but failed, or
+        # dropped before spec 2.4, as real servers do (AMB-33).
+        if self.strict and refused is not None and not isinstance(refused, PeerGoneError):
+            msg = f"the server refused the message: {refused}"
+            raise RuntimeError(msg)
         self._seen.follow(Side.SEND, message)
+        self._accepted = self._accepted or self._seen.states.send is State.CONNECTED
         if self.failing:
             self._seen.send_failed()
             if self.judge is not None:
@@ -241,11 +264,13 @@ class SimulatedServer:
             raise ConnectionResetError(msg)
         await self.waiter.checkpoint()
 
-    def _judged(self, judge: Callable[[Any], None], message: Any) -> None:
+    def _judged(self, judge: Callable[[Any], None], message: Any) -> ProtocolViolation | None:
         try:
             judge(message)
         except ProtocolViolation as violation:
             self.violations.append(violation)
+            return violation
+        return None
 
 
 def drive(awaitable: Awaitable[Any], *, limit: int = 1000) -> tuple[bool, Any, BaseException | None]:
