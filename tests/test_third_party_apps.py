@@ -67,17 +67,12 @@ CASES = [
         "fastapi_token_echo",
         "FastAPI",
         ("/ws?token=secret",),
-        today="conformant but unearned: the checker leaves the query in scope['path'] (issue 11 item 1), so no FastAPI route matches, "
-        "Starlette's router closes before the accept and no connection is ever accepted",
     ),
     AppCase(
         "fastapi_chat_manager",
         "FastAPI",
         ("/ws/1",),
         {"AW-05": ("WebSocketDisconnected",)},
-        today="checker crash: one app instance keeps dead connections across examples, so the same script behaves differently "
-        "and Hypothesis raises FlakyFailure out of check_app; connections never overlap and the simulated server's send() "
-        "never raises after a connection has ended (issue 11 item 4), so the killed next client is not seen",
     ),
     AppCase("fastapi_ticker", "FastAPI", ("/ticker",)),
     AppCase("starlette_json_endpoint", "Starlette", ("/json",), {"AW-05": ("UnicodeDecodeError",)}),
@@ -86,16 +81,12 @@ CASES = [
         "Starlette",
         ("/commands",),
         {"AW-05": ("KeyError|TypeError", "AttributeError")},
-        today="merged root causes: one AW-05 per (clause, message type, states), so the AttributeError on a non-object JSON "
-        "value is folded into the KeyError finding on binary frames (issue 11 item 4)",
     ),
     AppCase(
         "starlette_room_lookup",
         "Starlette",
         ("/rooms/unknown",),
         {"WS-024": ("KeyError",)},
-        today="exception hidden: the KeyError raised before the handshake is reported only as 'ended without answering "
-        "the handshake', without the exception (issue 11 item 4)",
     ),
     AppCase("sanic_feed", "Sanic", ("/feed",)),
     AppCase(
@@ -104,8 +95,6 @@ CASES = [
         ("/feed",),
         {"RFC-018": ()},
         subprotocols=("wamp.2.json",),
-        today="cascade false alarms: after refusing the accept (RFC-018) the simulated server still counts the connection as "
-        "not accepted, so it reports J-03 against itself (side server) and the app's next send as WS-024 (issue 11 item 2)",
     ),
     AppCase("litestar_echo", "Litestar", ("/echo",)),
     AppCase("litestar_reserved_close", "Litestar", ("/commands",), {"RFC-002": ()}),
@@ -114,16 +103,11 @@ CASES = [
         "Quart",
         ("/ws",),
         {"AW-05": ("KeyError",), "WS-036": ()},
-        today="false alarm WS-024 and both findings missed: the simulated scope has no 'scheme' (nor client, server, "
-        "http_version, root_path; issue 11 item 1), so Quart raises KeyError('scheme') before the handshake, the report "
-        "blames the app, and no message ever reaches Quart's empty-binary bugs",
     ),
     AppCase(
         "channels_echo",
         "Channels",
         ("/ws/echo/",),
-        today="conformant but unearned: the simulated connection sends no Host or Origin header (issue 11 item 1), so "
-        "AllowedHostsOriginValidator refuses every connection with a close before the accept",
     ),
     AppCase(
         "strawberry_subscriptions",
@@ -138,16 +122,12 @@ CASES = [
         ("/graphql",),
         {"RFC-018": (), "AW-05": ("JSONDecodeError", "KeyError|TypeError")},
         subprotocols=("graphql-transport-ws",),
-        today="cascade false alarm J-03 (side server) after the refused accept (issue 11 item 2), and merged root causes: the "
-        "binary-frame crash is folded into the JSONDecodeError finding (issue 11 item 4)",
     ),
     AppCase(
         "socketio_chat",
         "python-socketio",
         ("/socket.io/?EIO=4&transport=websocket",),
         {"AW-05": ("ValueError",)},
-        today="missed AW-05, reported conformant: the query string stays in scope['path'] (issue 11 item 1), so Engine.IO "
-        "sees no EIO/transport and refuses every connection before the accept; nothing reaches its empty-packet crash",
     ),
 ]
 

@@ -11,6 +11,7 @@ vanishing without one). :func:`run_script` plays one against an application.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -70,9 +71,13 @@ def scripts(versions: list[SpecVersion], paths: list[str], subprotocols: list[st
     from hypothesis import strategies as st
 
     # Sizes vary on purpose: short messages, and long ones that overflow
-    # anything an app copies into a 123-byte close reason.
+    # anything an app copies into a 123-byte close reason. Some text is JSON,
+    # objects or not, so that an app that parses JSON gets past its parser.
+    scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3))
     message = st.one_of(
         st.builds(SendText, st.text(max_size=20), st.booleans()),
+        st.builds(SendText, documents.map(json.dumps), st.booleans()),
         st.builds(SendBytes, st.binary(max_size=20), st.booleans()),
         st.builds(SendText, st.text(min_size=120, max_size=400), st.booleans()),
         st.builds(SendBytes, st.binary(min_size=120, max_size=400), st.booleans()),

@@ -9,7 +9,9 @@ neither, nor Hypothesis:
   :class:`Disconnect`, :class:`Vanish`), each with the message the server
   delivers for it;
 * :mod:`~asgiws.engine.server`: the :class:`SimulatedServer`, the honest
-  ``receive``/``send`` pair of one connection, and :func:`websocket_scope`;
+  ``receive``/``send`` pair of one connection;
+* :mod:`~asgiws.engine.scope`: :func:`websocket_scope`, the scope a real
+  server builds for a :class:`Handshake` (a browser's, by default);
 * :mod:`~asgiws.engine.client`: the :class:`Client` protocol and the
   :class:`ScriptedClient`;
 * :mod:`~asgiws.engine.runner`: :func:`run_connection`, which runs an
@@ -24,7 +26,8 @@ from .actions import DISCONNECT_CODES, ClientAction, Connect, Disconnect, Pause,
 from .client import Client, ScriptedClient
 from .findings import Finding
 from .runner import ASGIApp, Outcome, Transcript, run_connection
-from .server import SUSPENDED, AsyncioWaiter, SimulatedServer, SuspendingWaiter, Waiter, drive, websocket_scope
+from .scope import Handshake, split_target, websocket_scope
+from .server import SUSPENDED, AsyncioWaiter, SimulatedServer, SuspendingWaiter, Waiter, drive
 
 __all__ = [
     "DISCONNECT_CODES",
@@ -36,6 +39,7 @@ __all__ = [
     "Connect",
     "Disconnect",
     "Finding",
+    "Handshake",
     "Outcome",
     "Pause",
     "ScriptedClient",
@@ -49,5 +53,6 @@ __all__ = [
     "action_for",
     "drive",
     "run_connection",
+    "split_target",
     "websocket_scope",
 ]

@@ -31,9 +31,9 @@ from typing import Any
 
 from .._state import ConnectionState
 from ..exceptions import PeerGoneError, ProtocolViolation
-from ..spec import LATEST_VERSION, Extension, MessageType, Side, State, States
+from ..spec import Extension, MessageType, Side, State, States
 
-__all__ = ["SUSPENDED", "AsyncioWaiter", "SimulatedServer", "SuspendingWaiter", "Waiter", "drive", "websocket_scope"]
+__all__ = ["SUSPENDED", "AsyncioWaiter", "SimulatedServer", "SuspendingWaiter", "Waiter", "drive"]
 
 Message = dict[str, Any]
 
@@ -97,35 +97,6 @@ class AsyncioWaiter(Waiter):
         # Let the runner's task run between two sends, so that a chatty
         # application cannot starve the client or the timeout.
         await asyncio.sleep(0)
-
-
-def websocket_scope(
-    spec_version: str = LATEST_VERSION.value,
-    *,
-    subprotocols: tuple[str, ...] | list[str] = (),
-    denial: bool = False,
-    path: str = "/ws",
-) -> dict[str, Any]:
-    """A minimal valid ``websocket`` scope, as a conformant server builds it.
-
-    Args:
-        spec_version: the value of ``scope["asgi"]["spec_version"]``.
-        subprotocols: what the client offers.
-        denial: advertise the Denial Response extension.
-        path: the request path.
-    """
-    scope: dict[str, Any] = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": spec_version},
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [],
-        "subprotocols": list(subprotocols),
-    }
-    if denial:
-        scope["extensions"] = {Extension.DENIAL_RESPONSE.value: {}}
-    return scope
 
 
 class SimulatedServer:

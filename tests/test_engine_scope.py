@@ -1,0 +1,46 @@
+"""The scope the simulated server builds: what a real server hands an application."""
+
+from __future__ import annotations
+
+from asgiws._compiled import check_scope
+from asgiws._context import Context
+from asgiws.engine import Handshake, split_target, websocket_scope
+from asgiws.spec import SpecVersion
+
+
+def test_by_default_the_scope_is_a_browser_page_at_localhost_8000_through_a_server() -> None:
+    scope = websocket_scope("2.4", path="/items/caf%C3%A9/ws?token=abc&x=1", subprotocols=["chat", "v2"])
+    check_scope(scope, Context(SpecVersion.V2_4))
+    assert (scope["path"], scope["raw_path"], scope["query_string"]) == ("/items/café/ws", b"/items/caf%C3%A9/ws", b"token=abc&x=1")
+    assert (scope["scheme"], scope["http_version"], scope["root_path"]) == ("ws", "1.1", "")
+    assert scope["client"] == ("127.0.0.1", 50123)
+    assert scope["server"] == ("127.0.0.1", 8000)
+    headers = dict(scope["headers"])
+    assert headers[b"host"] == b"localhost:8000"
+    assert headers[b"origin"] == b"http://localhost:8000"
+    assert headers[b"sec-websocket-version"] == b"13"
+    assert headers[b"sec-websocket-protocol"] == b"chat, v2"
+    assert b"cookie" not in headers
+
+
+def test_a_handshake_changes_what_the_client_sends() -> None:
+    handshake = Handshake(
+        host="example.test",
+        origin=None,
+        scheme="wss",
+        client=("10.0.0.9", 4000),
+        headers=(("Authorization", "Bearer t"),),
+        cookies=(("session", "abc"), ("theme", "dark")),
+    )
+    scope = websocket_scope(path="/", handshake=handshake)
+    check_scope(scope, Context())
+    headers = dict(scope["headers"])
+    assert b"origin" not in headers
+    assert headers[b"authorization"] == b"Bearer t"
+    assert headers[b"cookie"] == b"session=abc; theme=dark"
+    assert (scope["scheme"], scope["client"], headers[b"host"]) == ("wss", ("10.0.0.9", 4000), b"example.test")
+
+
+def test_a_target_splits_as_servers_split_it() -> None:
+    assert split_target("/ws") == ("/ws", b"")
+    assert split_target("/a%20b?q=%20") == ("/a b", b"q=%20")
