@@ -6,9 +6,9 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from ._catalog import citations, lookup
+from ._check_app_cli import add_arguments
 from ._context import parse_version
 from ._export import spec_json, spec_markdown
 from ._version import __version__
@@ -96,52 +96,9 @@ def _diagram(args: argparse.Namespace) -> int:
 
 
 def _check_app(args: argparse.Namespace) -> int:
-    try:
-        from .conformance import TargetError, check_app, load_app
-    except ImportError as error:  # pragma: no cover - the testing extra is part of every dev install
-        print(f"asgiws check app: {error}; pip install 'asgiws[testing]'", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        app = load_app(args.target)
-        if args.spec_version != "all":
-            parse_version(args.spec_version)
-    except (TargetError, ValueError) as error:
-        print(f"asgiws check app: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    live = args.format == "text" and args.output is None and sys.stderr.isatty()
+    from ._check_app_cli import run
 
-    def progress(examples: int, found: int) -> None:
-        print(f"\r  {examples} examples, {found} violation(s) so far", end="", file=sys.stderr, flush=True)
-
-    report = check_app(
-        args.target,
-        app=app,
-        paths=args.path or ["/"],
-        subprotocols=args.subprotocol or [],
-        spec_version=args.spec_version,
-        max_examples=args.max_examples,
-        seed=args.seed,
-        timeout=args.timeout,
-        progress=progress if live else None,
-    )
-    if live:
-        print(file=sys.stderr)
-    _write(report.render(args.format, _coverage_svg(report) if args.format == "html" else None), args.output)
-    if report.error:
-        print(f"asgiws check app: {report.error}", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_OK if report.conformant else EXIT_VIOLATIONS
-
-
-def _coverage_svg(report: Any) -> str | None:
-    from .diagrams import RenderError, diagram
-
-    try:
-        svg = diagram("joint", "svg", coverage=report.coverage)
-    except RenderError:
-        return None  # the report says what it found without the picture
-    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
-    return text[text.index("<svg") :]
+    return run(args, _write)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -172,21 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check an ASGI application against the spec")
     kinds = check.add_subparsers(dest="kind", required=True, metavar="KIND")
     app = kinds.add_parser("app", help="explore client behaviour against an application, report every violation")
-    app.add_argument("target", metavar="MODULE:ATTR", help="the application, as for uvicorn (main:app)")
-    app.add_argument("--path", action="append", metavar="PATH", help="a WebSocket route to connect to (repeatable; default /)")
-    app.add_argument("--subprotocol", action="append", metavar="NAME", help="a subprotocol clients may offer (repeatable)")
-    app.add_argument("--spec-version", default=LATEST_VERSION.value, metavar="V|all", help="default %(default)s; 'all' checks 2.0 to 2.5")
-    app.add_argument("--max-examples", type=int, default=200, metavar="N", help="client behaviours per round (default %(default)s)")
-    app.add_argument("--seed", type=int, metavar="N", help="make the exploration repeatable")
-    app.add_argument("--timeout", type=float, default=5.0, metavar="S", help="how long a busy app may run once its client is done")
-    app.add_argument("--format", choices=("text", "json", "junit", "html"), default="text")
-    app.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    add_arguments(app)
     app.set_defaults(run=_check_app)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 done, 1 violations, 2 usage error)."""
+    """Run the command line; returns the exit status (0 done, 1 violations, 2 usage error, 3 inconclusive)."""
     args = _parser().parse_args(argv)
     status: int = args.run(args)
     return status

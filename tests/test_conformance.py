@@ -161,6 +161,7 @@ def _lifespan_app(*, fail: bool = False, silent: bool = False) -> Any:
         await receive()
         await send({"type": "websocket.accept"})
         await send({"type": "websocket.send", "text": scope["state"]["greeting"]})
+        await receive()  # one message, or the goodbye
         await send({"type": "websocket.close"})
 
     return app
@@ -228,7 +229,8 @@ def _report_with(path: str, detail: str) -> Report:
 
 def test_the_json_report_keeps_the_contract() -> None:
     data = json.loads(_report_with("/ws", "bad").render("json"))
-    assert set(data) == {"target", "conformant", "spec_version", "examples", "duration_s", "violations", "coverage"}
+    # The contract's keys, and what this version adds beside them.
+    assert set(data) == {"target", "conformant", "spec_version", "examples", "duration_s", "violations", "coverage", "verdict", "routes"}
     (violation,) = data["violations"]
     assert set(violation) >= {"clause", "level", "side", "path", "message_type", "state", "summary", "reproducer"}
     assert violation["state"] == {"receive": "CONNECTED", "send": "CONNECTED"}
@@ -297,12 +299,12 @@ def test_the_cli_exits_2_when_the_app_cannot_be_checked(args: list[str], capsys:
 def test_a_terminal_sees_progress(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     assert main(["check", "app", "examples.apps.echo:app", "--path", "/ws", "--max-examples", "5"]) == 0
-    assert "5 examples, 0 violation(s) so far" in capsys.readouterr().err
+    assert "exploring [########################] 5/5 examples, 0 finding(s)" in capsys.readouterr().err
 
 
 def test_without_a_layout_engine_the_html_report_goes_without_its_picture(monkeypatch: pytest.MonkeyPatch) -> None:
     import asgiws.diagrams
-    from asgiws.cli import _coverage_svg
+    from asgiws._check_app_cli import _coverage_svg
 
     def refuse(*args: Any, **kwargs: Any) -> bytes:
         raise asgiws.diagrams.RenderError("no engine")

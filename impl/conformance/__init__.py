@@ -13,10 +13,29 @@ real traffic is :func:`asgiws.check`.
 
 from __future__ import annotations
 
-from .check import check_app, replay, reproducer
-from .report import Report, Violation
+from ..engine import Handshake
+from .check import Progress, check_app, replay, reproducer
+from .report import Report, Route, Violation
 from .script import Script
+from .seeds import SHIPPED_SEEDS, SeedError, Seeds, load_seeds
 from .suite import conformance_test
 from .target import TargetError, load_app
 
-__all__ = ["Report", "Script", "TargetError", "Violation", "check_app", "conformance_test", "load_app", "replay", "reproducer"]
+__all__ = [
+    "SHIPPED_SEEDS",
+    "Handshake",
+    "Progress",
+    "Report",
+    "Route",
+    "Script",
+    "SeedError",
+    "Seeds",
+    "TargetError",
+    "Violation",
+    "check_app",
+    "conformance_test",
+    "load_app",
+    "load_seeds",
+    "replay",
+    "reproducer",
+]

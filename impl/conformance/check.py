@@ -12,20 +12,23 @@ reproducer, however often it occurred.
 from __future__ import annotations
 
 import asyncio
+import io
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, replace
+from typing import Any
 
 from .._context import parse_version
 from ..coverage import Coverage
-from ..engine import ASGIApp, Finding
-from ..spec import LATEST_VERSION, Party, SpecVersion
-from .report import Report, Violation
+from ..engine import ASGIApp, Finding, Handshake, SendBytes, SendText, Transcript, split_target
+from ..spec import LATEST_VERSION, MessageType, Party, SpecVersion
+from .report import Report, Route, Violation
 from .script import Script, run_script, scripts
 from .target import TargetError, lifespan, load_app
 
-__all__ = ["check_app", "replay", "reproducer"]
+__all__ = ["OUTPUT_EXCERPT", "Progress", "check_app", "replay", "reproducer"]
 
 FindingKey = tuple[str, str | None, tuple[str, str], str | None]
 
@@ -62,6 +65,38 @@ def replay(app: ASGIApp, script: Script, *, timeout: float = 5.0) -> list[str]:
     return [f.clause for f in asyncio.run(run_script(app, script, timeout=timeout)).findings]
 
 
+@dataclass(frozen=True)
+class Progress:
+    """Where a check is, for a progress display.
+
+    Attributes:
+        phase: ``exploring`` (drawing new client behaviours) or ``shrinking``
+            (making the script that showed a new finding as small as it gets).
+        examples: examples run in this round so far.
+        planned: examples a round runs when it finds nothing new.
+        findings: distinct findings so far.
+    """
+
+    phase: str
+    examples: int
+    planned: int
+    findings: int
+
+
+@dataclass(frozen=True)
+class _Options:
+    paths: tuple[str, ...]
+    subprotocols: tuple[str, ...]
+    versions: tuple[SpecVersion, ...]
+    max_examples: int
+    seed: int | None
+    timeout: float
+    handshake: Handshake
+    messages: tuple[SendText | SendBytes, ...]
+    opening: tuple[SendText | SendBytes, ...]
+    strategy: Any
+
+
 def check_app(
     target: str,
     *,
@@ -72,14 +107,20 @@ def check_app(
     max_examples: int = 200,
     seed: int | None = None,
     timeout: float = 5.0,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    handshake: Handshake | None = None,
+    messages: Sequence[SendText | SendBytes] = (),
+    opening: Sequence[SendText | SendBytes] = (),
+    message_strategy: Any = None,
+    fail_on: str = "any",
 ) -> Report:
     """Check the application ``target`` (``module:attribute``) and return the report.
 
     Args:
         target: where the app lives, as for uvicorn (``main:app``).
         app: the application itself, when it is already imported.
-        paths: the WebSocket paths clients connect to.
+        paths: the WebSocket paths clients connect to, each with its query
+            string if the app needs one (``/ws?token=abc``).
         subprotocols: subprotocol names clients may offer (plus one the app does not know).
         spec_version: a spec version to judge against (the latest by default), or
             ``"all"`` to check portability to older servers too.
@@ -88,75 +129,103 @@ def check_app(
         timeout: how long a busy application may run after its client is done.
             It also bounds the application's lifespan startup; a startup that
             fails or never answers is reported in ``Report.error``.
-        progress: called after every example with (examples so far, violations so far).
+        progress: called after every example with a :class:`Progress`.
+        handshake: how clients connect (headers, cookies, Origin, client
+            address, scheme); a browser at ``http://localhost:8000`` by default.
+        messages: example client messages, mixed with random data and mutated
+            (see :func:`load_messages`).
+        opening: messages clients usually send first, in order (a protocol's
+            greeting, such as GraphQL's ``connection_init``).
+        message_strategy: a Hypothesis strategy of client messages (``str``,
+            ``bytes``, ``SendText`` or ``SendBytes``) to mix in as well.
+        fail_on: ``"must"``, ``"should"`` or ``"any"``: the lowest level of
+            violation that fails the check (``Report.conformant``).
     """
     application = app if app is not None else load_app(target)
     versions = _versions(spec_version)
-    report = Report(target=target, spec_version=spec_version, versions=versions)
+    report = Report(target=target, spec_version=spec_version, versions=versions, fail_on=fail_on)
+    options = _Options(
+        tuple(paths),
+        tuple(subprotocols),
+        tuple(versions),
+        max_examples,
+        seed,
+        timeout,
+        handshake or Handshake(),
+        tuple(messages),
+        tuple(opening),
+        message_strategy,
+    )
     start = time.perf_counter()
-
     with asyncio.Runner() as runner:
         try:
-            _explore(runner, application, report, target, versions, paths, subprotocols, max_examples, seed, timeout, progress)
+            _explore(runner, application, report, target, options, progress)
         except TargetError as error:  # the app could not be started: nothing was checked
             report.error = str(error)
     report.duration_s = time.perf_counter() - start
     return report
 
 
-def _explore(  # noqa: PLR0917 - check_app's options, passed on
+def _explore(  # noqa: PLR0917 - the check's parts, passed on
     runner: asyncio.Runner,
     application: ASGIApp,
     report: Report,
     target: str,
-    versions: list[SpecVersion],
-    paths: Sequence[str],
-    subprotocols: Sequence[str],
-    max_examples: int,
-    seed: int | None,
-    timeout: float,
-    progress: Callable[[int, int], None] | None,
+    options: _Options,
+    progress: Callable[[Progress], None] | None,
 ) -> None:
     from hypothesis import HealthCheck, find, settings
     from hypothesis.errors import Flaky, NoSuchExample
 
-    coverage = report.coverage
     seen: set[FindingKey] = set()
     found: dict[FindingKey, tuple[Script, Finding]] = {}
-    counter = {"examples": 0}
-    startup = lifespan(application, timeout)
-    state = runner.run(startup.__aenter__())  # once, before any connection (WS-054)
+    counter = {"examples": 0, "round": 0}
+    with _captured():
+        startup = lifespan(application, options.timeout)
+        state = runner.run(startup.__aenter__())  # once, before any connection (WS-054)
 
-    def run(script: Script, into: Coverage) -> list[Finding]:
-        findings = runner.run(run_script(application, script, timeout=timeout, coverage=into, state=state)).findings
+    def run(script: Script) -> tuple[list[Finding], str]:
+        coverage = Coverage()
+        with _captured() as output:
+            transcript = runner.run(
+                run_script(application, script, timeout=options.timeout, coverage=coverage, state=state, handshake=options.handshake)
+            )
+        _count(report, script.path, transcript, coverage)
         # The simulated server delivers only what a server may: a finding
         # against it is never the application's (AMB-32).
-        return [f for f in findings if f.side is Party.APPLICATION]
+        return [f for f in transcript.findings if f.side is Party.APPLICATION], output.getvalue()
+
+    def tell(phase: str) -> None:
+        if progress is not None:
+            progress(Progress(phase, counter["round"], options.max_examples, len(seen)))
 
     def new_violation(script: Script) -> bool:
         counter["examples"] += 1
-        findings = run(script, coverage)
+        counter["round"] += 1
+        findings, _ = run(script)
         fresh = [f for f in findings if f.key not in seen]
         for finding in fresh:
             found.setdefault(finding.key, (script, finding))
-        if progress is not None:
-            progress(counter["examples"], len(seen))
+        tell("shrinking" if found else "exploring")
         return bool(fresh)
 
     # The default profile, not whichever one the caller's test suite loaded.
-    budget = settings(
-        settings.get_profile("default"),
-        max_examples=max_examples,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
+    default = settings.get_profile("default")
+    budget = settings(default, max_examples=options.max_examples, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    strategy = scripts(
+        list(options.versions),
+        list(options.paths),
+        list(options.subprotocols),
+        messages=options.messages,
+        opening=options.opening,
+        message_strategy=options.strategy,
     )
-    strategy = scripts(versions, list(paths), list(subprotocols))
     try:
         while True:
             found.clear()
+            counter["round"] = 0
             try:
-                minimal = find(strategy, new_violation, settings=budget, random=random.Random(seed))
+                minimal = find(strategy, new_violation, settings=budget, random=random.Random(options.seed))
             except NoSuchExample:
                 break
             except Flaky:
@@ -165,20 +234,48 @@ def _explore(  # noqa: PLR0917 - check_app's options, passed on
                 # again: report the first script that showed it, unshrunk.
                 minimal = next(iter(found.values()))[0]
             # The shrunk script: keep what it shows that is new, with its own reproducer.
-            findings = run(minimal, Coverage())
+            findings, printed = run(minimal)
             fresh = [f for f in findings if f.key not in seen]
             if not fresh:  # it showed it only after other connections: say so
                 first = next(iter(found.values()))[1]
                 fresh = [replace(first, detail=first.detail + _AFTER_OTHERS)]
             for finding in fresh:
                 seen.add(finding.key)
-                report.add(_violation(target, minimal, finding))
+                report.add(_violation(target, minimal, finding, printed))
     finally:
-        runner.run(startup.__aexit__(None, None, None))
+        with _captured():
+            runner.run(startup.__aexit__(None, None, None))
         report.examples = counter["examples"]
 
 
-def _violation(target: str, script: Script, finding: Finding) -> Violation:
+@contextmanager
+def _captured() -> Iterator[io.StringIO]:
+    # What the application prints is kept out of the report stream (a JSON
+    # report on standard output must stay JSON) and shown beside a finding.
+    buffer = io.StringIO()
+    with redirect_stdout(buffer), redirect_stderr(buffer):
+        yield buffer
+
+
+def _count(report: Report, target: str, transcript: Transcript, coverage: Coverage) -> None:
+    route = report.routes.setdefault(split_target(target)[0], Route())
+    refused = {id(v.message) for v in transcript.violations}
+    route.connections += 1
+    route.accepted += any(_is(m, MessageType.ACCEPT) and id(m) not in refused for m in transcript.sent)
+    route.data += sum(1 for m in transcript.received if _is(m, MessageType.RECEIVE))
+    route.coverage.merge(coverage)
+    report.coverage.merge(coverage)
+
+
+def _is(message: Any, kind: MessageType) -> bool:
+    return isinstance(message, Mapping) and message.get("type") == kind.value
+
+
+#: At most this much of what the application printed is kept with a finding.
+OUTPUT_EXCERPT = 2000
+
+
+def _violation(target: str, script: Script, finding: Finding, printed: str) -> Violation:
     return Violation(
         clause=finding.clause,
         side=finding.side.value,
@@ -189,4 +286,5 @@ def _violation(target: str, script: Script, finding: Finding) -> Violation:
         reproducer=reproducer(target, script, finding),
         spec_version=script.spec_version,
         cause=finding.cause,
+        output=printed[-OUTPUT_EXCERPT:],
     )

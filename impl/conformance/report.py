@@ -39,6 +39,8 @@ class Violation:
         spec_version: the spec version the connection spoke.
         cause: for an exception, its type and the application frame it was
             raised from; two causes are two violations.
+        output: what the application printed while its reproducer ran (the
+            end of it, at most ``OUTPUT_EXCERPT`` characters).
     """
 
     clause: str
@@ -50,6 +52,7 @@ class Violation:
     reproducer: str
     spec_version: str
     cause: str | None = None
+    output: str = ""
 
     @property
     def key(self) -> tuple[str, str | None, tuple[str, str], str | None]:
@@ -81,12 +84,48 @@ class Violation:
             "summary": self.summary,
             "reproducer": self.reproducer,
             "spec_version": self.spec_version,
+            **({"cause": self.cause} if self.cause else {}),
+            **({"output": self.output} if self.output else {}),
         }
+
+
+#: How far a route's connections got, in order; a route is exercised when some
+#: connection got to the last one.
+_REACHED = ("connected", "accepted", "data delivered")
+
+
+@dataclass
+class Route:
+    """What the check exercised on one path.
+
+    Attributes:
+        connections: how many client connections it opened there.
+        accepted: how many the application accepted.
+        data: how many data messages reached the application after an accept.
+        coverage: the (side, state, message type) pairs exercised there.
+    """
+
+    connections: int = 0
+    accepted: int = 0
+    data: int = 0
+    coverage: Coverage = field(default_factory=Coverage)
+
+    def shortfall(self) -> str | None:
+        """Why nothing past the handshake was tested on this route, or None when something was."""
+        if not self.accepted:
+            return "every connection was refused before the accept: check --path (with its query string), --header, --cookie and --origin"
+        if not self.data:
+            return "no data message ever reached the application after its accept: it closes or waits before it reads"
+        return None
 
 
 @dataclass
 class Report:
-    """The outcome of checking one application."""
+    """The outcome of checking one application.
+
+    ``fail_on`` decides which violations fail the check: ``"must"`` only
+    MUST-level ones, ``"should"`` MUST and SHOULD, ``"any"`` every one.
+    """
 
     target: str
     spec_version: str
@@ -97,11 +136,40 @@ class Report:
     coverage: Coverage = field(default_factory=Coverage)
     #: Why the check could not run to the end, if it could not (exit status 2).
     error: str | None = None
+    #: What was exercised on each path.
+    routes: dict[str, Route] = field(default_factory=dict)
+    fail_on: str = "any"
+
+    @property
+    def failing(self) -> list[Violation]:
+        """The violations at or above the ``fail_on`` level."""
+        levels = _FAIL_LEVELS[self.fail_on]
+        return [v for v in self.violations if v.level in levels]
+
+    @property
+    def inconclusive(self) -> str | None:
+        """Why no verdict was earned: a route where nothing past the handshake was tested (None: a verdict was earned)."""
+        if self.error is not None or self.failing:
+            return None
+        for path, route in sorted(self.routes.items()):
+            problem = route.shortfall()
+            if problem is not None:
+                return f"on {path}: {problem}"
+        return None
+
+    @property
+    def verdict(self) -> str:
+        """``conformant``, ``violations``, ``inconclusive`` or ``error``."""
+        if self.error is not None:
+            return "error"
+        if self.failing:
+            return "violations"
+        return "inconclusive" if self.inconclusive else "conformant"
 
     @property
     def conformant(self) -> bool:
-        """No violation was found (and the check ran)."""
-        return not self.violations and self.error is None
+        """Nothing at the ``fail_on`` level was found, and the check exercised every route past its handshake."""
+        return self.verdict == "conformant"
 
     def add(self, violation: Violation) -> None:
         """Keep a finding, once per (clause, message type, states); the shortest reproducer wins."""
@@ -130,6 +198,17 @@ class Report:
             "duration_s": round(self.duration_s, 3),
             "violations": [v.to_json() for v in self.violations],
             "coverage": self.coverage_counts(),
+            "verdict": self.verdict,
+            **({"inconclusive": self.inconclusive} if self.inconclusive else {}),
+            "routes": {
+                path: {
+                    "connections": route.connections,
+                    "accepted": route.accepted,
+                    "data_messages": route.data,
+                    "transitions_hit": len(route.coverage.hit() & set(all_pairs(self.versions))),
+                }
+                for path, route in sorted(self.routes.items())
+            },
             **({"error": self.error} if self.error else {}),
         }
 
@@ -147,10 +226,24 @@ class Report:
                 f"   {v.summary}",
                 "   reproducer:",
                 *(f"     {line}" for line in v.reproducer.splitlines()),
+                *(["   the app printed:", *(f"     {line}" for line in v.output.splitlines())] if v.output else []),
             ]
-        verdict = "conformant" if self.conformant else f"{len(self.violations)} violation(s)"
-        lines += ["", f"{verdict}; transitions exercised: {counts['transitions_hit']}/{counts['transitions_total']}"]
+        lines.append("")
+        for path, route in sorted(self.routes.items()):
+            hit = len(route.coverage.hit() & set(all_pairs(self.versions)))
+            lines.append(
+                f"{path}: {route.connections} connections, {route.accepted} accepted, {route.data} data messages; transitions exercised {hit}"
+            )
+        lines += [f"{self._verdict_line()}; transitions exercised: {counts['transitions_hit']}/{counts['transitions_total']}"]
         return "\n".join(lines) + "\n"
+
+    def _verdict_line(self) -> str:
+        if self.verdict == "inconclusive":
+            return f"inconclusive ({self.inconclusive})"
+        if self.verdict == "conformant":
+            below = len(self.violations) - len(self.failing)
+            return f"conformant (and {below} violation(s) below --fail-on {self.fail_on})" if below else "conformant"
+        return f"{len(self.violations)} violation(s)"
 
     def to_junit(self) -> str:
         """JUnit XML: one test case per clause checked to be broken, for CI dashboards."""
@@ -176,7 +269,7 @@ class Report:
     def to_html(self, diagram_svg: str | None = None) -> str:
         """One self-contained HTML page; every value that came from the app is escaped."""
         counts = self.coverage_counts()
-        verdict = "conformant" if self.conformant else f"{len(self.violations)} violation(s)"
+        verdict = self._verdict_line()
         rows = "".join(
             f"<tr><td><code>{_e(v.clause)}</code></td><td>{_e(v.level)}</td><td><code>{_e(v.message_type or '(ending)')}</code></td>"
             f"<td><code>{_e(v.path)}</code></td><td>{_e(v.state[0])} / {_e(v.state[1])}</td><td>{_e(v.summary)}</td>"
@@ -201,15 +294,56 @@ class Report:
             f"{error}{table}{figure}</html>\n"
         )
 
+    def to_sarif(self) -> str:
+        """SARIF 2.1.0, as GitHub code scanning reads it: one rule per clause, one result per violation."""
+        clauses = sorted({v.clause for v in self.violations})
+        rules = [{"id": clause, "shortDescription": {"text": _rule_text(clause)}, "helpUri": _HELP} for clause in clauses]
+        results = [
+            {
+                "ruleId": v.clause,
+                "level": _SARIF_LEVELS.get(v.level, "note"),
+                "message": {"text": f"{v.summary} [path {v.path}; receive {v.state[0]}, send {v.state[1]}; spec {v.spec_version}]"},
+                "locations": [{"physicalLocation": _location(self.target, v.cause)}],
+            }
+            for v in self.violations
+        ]
+        run = {"tool": {"driver": {"name": "asgiws", "informationUri": _HELP, "rules": rules}}, "results": results}
+        document = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
+        return json.dumps(document, indent=2) + "\n"
+
     def render(self, fmt: str, diagram_svg: str | None = None) -> str:
-        """The report in ``fmt``: ``text``, ``json``, ``junit`` or ``html``."""
+        """The report in ``fmt``: ``text``, ``json``, ``junit``, ``html`` or ``sarif``."""
         if fmt == "json":
             return json.dumps(self.to_json(), indent=2) + "\n"
         if fmt == "junit":
             return self.to_junit()
         if fmt == "html":
             return self.to_html(diagram_svg)
+        if fmt == "sarif":
+            return self.to_sarif()
         return self.to_text()
+
+
+_FAIL_LEVELS = {"must": {Level.MUST.value}, "should": {Level.MUST.value, Level.SHOULD.value}, "any": {level.value for level in Level}}
+_SARIF_LEVELS = {Level.MUST.value: "error", Level.SHOULD.value: "warning"}
+_HELP = "https://github.com/asgiws/asgiws/tree/main/docs"
+
+
+def _rule_text(clause: str) -> str:
+    known = _CLAUSES.get(clause)
+    return known.summary if known is not None else _AMBIGUITIES[clause].resolution
+
+
+def _location(target: str, cause: str | None) -> dict[str, Any]:
+    # The file and line the exception came from when there is one, else the app's module.
+    module = target.partition(":")[0]
+    path, line = module.replace(".", "/") + ".py", 1
+    if cause is not None:
+        where = cause.rpartition(" at ")[2].partition(" in ")[0]
+        name, _, number = where.rpartition(":")
+        if number.isdigit() and path.rpartition("/")[2] == name:
+            line = int(number)
+    return {"artifactLocation": {"uri": path}, "region": {"startLine": line}}
 
 
 def _e(value: object) -> str:

@@ -12,6 +12,7 @@ vanishing without one). :func:`run_script` plays one against an application.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..engine import (
     DISCONNECT_CODES,
     ASGIApp,
     Disconnect,
+    Handshake,
     Pause,
     ScriptedClient,
     SendBytes,
@@ -66,8 +68,22 @@ class Script:
     meanwhile_after: int = 0
 
 
-def scripts(versions: list[SpecVersion], paths: list[str], subprotocols: list[str]) -> Any:
-    """The Hypothesis strategy of client scripts (needs the ``testing`` extra)."""
+def scripts(
+    versions: list[SpecVersion],
+    paths: list[str],
+    subprotocols: list[str],
+    *,
+    messages: Sequence[SendText | SendBytes] = (),
+    opening: Sequence[SendText | SendBytes] = (),
+    message_strategy: Any = None,
+) -> Any:
+    """The Hypothesis strategy of client scripts (needs the ``testing`` extra).
+
+    ``messages`` are example messages, sent as they are or mutated;
+    ``opening`` is sent first, in order, by most clients (Hypothesis may
+    leave it out); ``message_strategy`` draws more messages (``str``,
+    ``bytes`` or actions).
+    """
     from hypothesis import strategies as st
 
     # Sizes vary on purpose: short messages, and long ones that overflow
@@ -75,13 +91,19 @@ def scripts(versions: list[SpecVersion], paths: list[str], subprotocols: list[st
     # objects or not, so that an app that parses JSON gets past its parser.
     scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
     documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3))
-    message = st.one_of(
+    drawn = st.one_of(
         st.builds(SendText, st.text(max_size=20), st.booleans()),
         st.builds(SendText, documents.map(json.dumps), st.booleans()),
         st.builds(SendBytes, st.binary(max_size=20), st.booleans()),
         st.builds(SendText, st.text(min_size=120, max_size=400), st.booleans()),
         st.builds(SendBytes, st.binary(min_size=120, max_size=400), st.booleans()),
     )
+    seeded = [st.sampled_from(messages), st.sampled_from(messages).flatmap(_mutations)] if messages else []
+    if message_strategy is not None:
+        seeded.append(message_strategy.map(_as_action))
+    # Given examples, half the messages come from them: a protocol's own
+    # messages are what gets an app past its parser.
+    message = st.one_of(st.one_of(*seeded), drawn) if seeded else drawn
     leave = st.one_of(
         st.builds(Disconnect, st.sampled_from(DISCONNECT_CODES), st.none() | st.sampled_from(["", "bye", "going away"])),
         st.just(Vanish()),
@@ -93,11 +115,47 @@ def scripts(versions: list[SpecVersion], paths: list[str], subprotocols: list[st
         path=st.sampled_from(paths),
         offered=offered,
         denial=st.booleans(),
-        messages=st.lists(message, max_size=5).map(tuple),
+        messages=st.builds(_opened, st.booleans() if opening else st.just(False), st.lists(message, max_size=5), st.just(tuple(opening))),
         leave=leave,
     )
     # One client, or two whose connections overlap; Hypothesis shrinks towards one.
     return one | st.builds(_overlapping, one, one, st.integers(0, 5))
+
+
+def _opened(skip: bool, drawn: list[SendText | SendBytes], opening: tuple[SendText | SendBytes, ...]) -> tuple[SendText | SendBytes, ...]:
+    return tuple(drawn) if skip else (*opening, *drawn)
+
+
+def _as_action(value: object) -> SendText | SendBytes:
+    if isinstance(value, SendText | SendBytes):
+        return value
+    if isinstance(value, str):
+        return SendText(value)
+    if isinstance(value, bytes):
+        return SendBytes(value)
+    msg = f"a message strategy draws str, bytes, SendText or SendBytes, not {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def _mutations(seed: SendText | SendBytes) -> Any:
+    """Variations of an example message: a JSON object with one key dropped or changed, or text cut short."""
+    from hypothesis import strategies as st
+
+    try:
+        document = json.loads(seed.text) if isinstance(seed, SendText) else None
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and document:
+        changed = st.builds(
+            lambda key, value: {**document, key: value},
+            st.sampled_from(sorted(document)),
+            st.none() | st.integers() | st.text(max_size=8) | st.lists(st.integers(), max_size=2),
+        )
+        dropped = st.sampled_from(sorted(document)).map(lambda key: {k: v for k, v in document.items() if k != key})
+        return (changed | dropped).map(lambda value: SendText(json.dumps(value)))
+    if isinstance(seed, SendText):
+        return st.integers(0, len(seed.text)).map(lambda end: SendText(seed.text[:end]))
+    return st.integers(0, len(seed.data)).map(lambda end: SendBytes(seed.data[:end]))
 
 
 def _overlapping(first: Script, second: Script, after: int) -> Script:
@@ -105,13 +163,20 @@ def _overlapping(first: Script, second: Script, after: int) -> Script:
 
 
 async def run_script(
-    app: ASGIApp, script: Script, *, timeout: float, coverage: Coverage | None = None, state: dict[str, Any] | None = None
+    app: ASGIApp,
+    script: Script,
+    *,
+    timeout: float,
+    coverage: Coverage | None = None,
+    state: dict[str, Any] | None = None,
+    handshake: Handshake | None = None,
 ) -> Transcript:
     """Run ``app`` against the client of ``script`` on the running event loop, and judge it.
 
-    ``state`` is the lifespan state; each connection gets a shallow copy (WS-056).
+    ``state`` is the lifespan state; each connection gets a shallow copy
+    (WS-056). ``handshake`` is how the client connects (a browser's, by default).
     """
-    scope = websocket_scope(script.spec_version, subprotocols=script.offered, denial=script.denial, path=script.path)
+    scope = websocket_scope(script.spec_version, subprotocols=script.offered, denial=script.denial, path=script.path, handshake=handshake)
     if state is not None:
         scope["state"] = dict(state)
     actions: list[SendText | SendBytes | Pause] = list(script.messages)
@@ -120,7 +185,7 @@ async def run_script(
         other = script.meanwhile
 
         async def run_the_other() -> None:
-            others.append(await run_script(app, other, timeout=timeout, coverage=coverage, state=state))
+            others.append(await run_script(app, other, timeout=timeout, coverage=coverage, state=state, handshake=handshake))
 
         actions.insert(script.meanwhile_after, Pause(run_the_other))
     transcript = await run_connection(app, scope, ScriptedClient(actions, script.leave), coverage=coverage, timeout=timeout)

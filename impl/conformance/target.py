@@ -4,49 +4,70 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import inspect
 import sys
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from ..engine import ASGIApp
 
-__all__ = ["TargetError", "lifespan", "load_app"]
+__all__ = ["TargetError", "lifespan", "load_app", "load_attribute"]
 
 
 class TargetError(Exception):
     """The application could not be imported or started (exit status 2)."""
 
 
-def load_app(target: str) -> ASGIApp:
+def load_attribute(target: str, what: str | None = None) -> Any:
     """Import ``package.module:attribute`` (the attribute may be dotted), as uvicorn does.
 
-    The current directory is importable, so ``asgiws check app main:app`` works
-    from a project's root.
+    The current directory is importable, so ``main:app`` works from a
+    project's root.
 
     Raises:
-        TargetError: the target is malformed, cannot be imported, or is not callable.
+        TargetError: the target is malformed or cannot be imported; an import
+            that exits (``sys.exit()``) or is interrupted says so too.
     """
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
-        msg = f"expected MODULE:ATTRIBUTE, for example main:app, not {target!r}"
+        msg = f"{what + ': ' if what else ''}expected MODULE:ATTRIBUTE, for example main:app, not {target!r}"
         raise TargetError(msg)
     if "" not in sys.path:
         sys.path.insert(0, "")
     try:
         found: Any = importlib.import_module(module_name)
-    except Exception as error:
+    except (Exception, SystemExit, KeyboardInterrupt) as error:
         msg = f"could not import {module_name!r}: {type(error).__name__}: {error}"
-        raise TargetError(msg) from error
+        raise TargetError(msg) from None
     for part in attribute.split("."):
         try:
             found = getattr(found, part)
         except AttributeError:
             msg = f"{module_name!r} has no attribute {attribute!r}"
             raise TargetError(msg) from None
-    if not callable(found):
-        msg = f"{target} is a {type(found).__name__}, not an ASGI application"
+    return found
+
+
+def load_app(target: str) -> ASGIApp:
+    """Import the ASGI application ``package.module:attribute``, as uvicorn does.
+
+    Raises:
+        TargetError: the target is malformed, cannot be imported, or is not an
+            ASGI 3 application (an ``async`` callable).
+    """
+    found = load_attribute(target)
+    if not callable(found) or _plainly_sync(found):
+        msg = f"{target} is a {type(found).__name__}, not an ASGI application (an async callable taking scope, receive and send)"
         raise TargetError(msg)
     return found  # type: ignore[no-any-return]
+
+
+def _plainly_sync(found: Any) -> bool:
+    # A plain function, or an object whose class's __call__ is one, and not
+    # async: it cannot be awaited. Anything less plain (a wrapper, a partial)
+    # is given the benefit of the doubt.
+    call = found if inspect.isfunction(found) else getattr(type(found), "__call__", None)  # noqa: B004 - the class's own method, not callability
+    return inspect.isfunction(call) and not inspect.iscoroutinefunction(call)
 
 
 @asynccontextmanager
