@@ -304,6 +304,34 @@ class Matrix:
             f"<h1>asgiws check server: matrix</h1><table><tr><th>scenario</th>{head}</tr>{rows}</table></html>\n"
         )
 
+    def to_markdown(self) -> str:
+        """The matrix as a docs page: the versions, the table, then every deviation and leniency per server, in the clause's words."""
+        names = self.scenario_names()
+        lines = ["| setup | versions | spec_version | extensions | deviations | lenient |", "|---|---|---|---|---|---|"]
+        for name, versions, report in self.setups:
+            counts = report.counts()
+            facts = report.server
+            lines.append(
+                f"| {name} | {', '.join(f'{k} {v}' for k, v in versions.items())} | {facts.get('spec_version') or 'none (2.0)'} "
+                f"| {', '.join(facts.get('extensions') or []) or 'none'} | {counts['deviation']} | {counts['lenient']} |"
+            )
+        lines += ["", "| scenario | " + " | ".join(name for name, _, _ in self.setups) + " |", "|---" * (len(self.setups) + 1) + "|"]
+        for scenario in names:
+            cells = [self.cell(report, scenario) for _, _, report in self.setups]
+            lines.append(f"| `{scenario}` | " + " | ".join(_SHORT[c.verdict] if c else "-" for c in cells) + " |")
+        for name, _, report in self.setups:
+            lines += ["", f"## {name}", ""]
+            if report.error:
+                lines += [f"Did not start: {report.error}", ""]
+            shown = [r for r in report.results if r.verdict in (Verdict.DEVIATION, Verdict.ERROR, Verdict.LENIENT)]
+            if not shown:
+                lines.append("No deviation.")
+            for r in shown:
+                lines.append(f"- **`{r.scenario.name}`** ({r.verdict.value}, replay `--scenario '{r.scenario.line}'`)")
+                for check in r.decisive:
+                    lines.append(f"    - {check.clause} ({check.level}): {clause_text(check.clause)} Seen: {check.detail}.")
+        return "\n".join(lines) + "\n"
+
     def render(self, fmt: str) -> str:
         """The matrix in ``fmt``: ``json``, ``html`` or text (junit and sarif list each server's report in turn)."""
         if fmt == "json":

@@ -130,7 +130,8 @@ def _outcome(entry: dict[str, Any]) -> str:
 
 def _wire_end(wire: WireRecord) -> str:
     closes = wire.close_frames()
-    frame = f"a Close frame {parse_close(closes[0].payload)[0]}" if closes else "no Close frame"
+    code = parse_close(closes[0].payload)[0] if closes else None
+    frame = "no Close frame" if not closes else f"a Close frame {code}" if code is not None else "a Close frame without a code"
     tcp = "TCP closed" if wire.tcp_closed_ms is not None else "TCP still open after the timeout"
     return f"{frame}, {tcp}"
 
@@ -232,7 +233,8 @@ def _denial_response(rule: ServerRule, ev: Evidence) -> Check | None:
     step = ev.app_step("deny")
     if step is None:
         return None
-    if ev.entry("deny") is None:  # the extension is not advertised; the probe refused plainly
+    hit = ev.entry("deny")
+    if hit is None or "skipped" in hit[1]:  # the extension is not advertised; the probe refused plainly
         return _info(rule, f"the server does not advertise websocket.http.response; the probe closed instead ({_response(ev.wire)})")
     want = step.int_arg(0)
     body = b"".join(DENY_BODY)
@@ -523,7 +525,7 @@ def _closed_after_raise(rule: ServerRule, ev: Evidence) -> Check | None:
     code = _first_close_code(ev.wire)
     if ev.wire.tcp_closed_ms is None:
         return _bad(rule, f"the app raised after the accept; the client got {_wire_end(ev.wire)}", "WS-012")
-    if code is None:
+    if not ev.wire.close_frames():
         return _bad(rule, f"the app raised after the accept; the client got {_wire_end(ev.wire)}", "AW-07")
     if code != 1011:
         return _lenient(rule, "AMB-18", f"the app raised after the accept; the client got {_wire_end(ev.wire)} (1011 is asgiws's reading)")

@@ -362,7 +362,12 @@ async def _play(conn: _Conn, step: Step) -> None:
 
 
 async def _drain(conn: _Conn) -> None:
-    """Read until the server closes the connection (or the timeout), answering as a good client does."""
+    """Read until the server closes the connection, answering as a good client does.
+
+    The client waits twice as long as the probe does, so that a server which
+    closes only once the application has given up is seen doing so.
+    """
+    conn.timeout *= 2
     while not conn.eof and (frame := await conn.read_frame()) is not None:
         await conn.answer(frame)
 
@@ -414,7 +419,8 @@ async def run_client(
 
 
 async def _drain_http(conn: _Conn) -> None:
-    # After a refusal the server should close; wait for it (bounded) to know whether it did.
+    # After a refusal the server should close; wait for it (bounded, and longer than the probe waits) to know whether it did.
+    conn.timeout *= 2
     try:
         rest = await asyncio.wait_for(conn.reader.read(_MAX_HEAD), conn.timeout)
     except (ConnectionError, TimeoutError):
