@@ -238,6 +238,17 @@ def test_an_empty_matrix_renders() -> None:
 
 def test_the_record_waits_are_bounded() -> None:
     async def ask() -> object:
-        return await probe.RECORDS.wait("never", 0.05)
+        return await probe.RECORDS.wait("never", 5, 0.05)
 
     assert asyncio.run(ask()) is None
+
+    async def unfinished() -> object:
+        probe.RECORDS.start("slow", {"steps": []})
+        return await probe.RECORDS.wait("slow", 0.05, 0.01)
+
+    assert asyncio.run(unfinished()) == {"steps": []}
+
+
+def test_a_server_that_cannot_upgrade_is_a_start_error() -> None:
+    with InProcessServer(probe.app, ws="none") as server, pytest.raises(ServerStartError, match="does not upgrade WebSocket"):
+        check_url(server.url, timeout=0.5)

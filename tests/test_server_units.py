@@ -154,7 +154,7 @@ def _drive(scope: dict[str, Any], messages: list[Any], *, hang: bool = False) ->
             await asyncio.sleep(0.01)
             task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        return await probe.RECORDS.wait(scope.get("query_string", b"").decode().split("&")[0][3:], 0.01)
+        return await probe.RECORDS.wait(scope.get("query_string", b"").decode().split("&")[0][3:], 0.01, 0.01)
 
     return sent, asyncio.run(go())
 

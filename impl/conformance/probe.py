@@ -95,7 +95,8 @@ class _Records:
         for loop, future in waiters:
             loop.call_soon_threadsafe(_settle, future)
 
-    async def wait(self, key: str, timeout: float) -> dict[str, Any] | None:
+    async def wait(self, key: str, timeout: float, start: float) -> dict[str, Any] | None:
+        """The finished record, waiting up to ``timeout``; a record not even started gets ``start`` seconds."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self.lock:
@@ -103,8 +104,14 @@ class _Records:
             if record is not None and record.get("done"):
                 return self.records.pop(key)
             self.waiters.setdefault(key, []).append((loop, future))
+            started = record is not None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(future, timeout)
+            await asyncio.wait_for(asyncio.shield(future), timeout if started else start)
+        with self.lock:
+            started = key in self.records
+        if not future.done() and started:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(future, timeout)
         with self.lock:
             record = self.records.get(key)
             if record is not None and record.get("done"):
@@ -235,7 +242,7 @@ async def _http(scope: MutableMapping[str, Any], receive: Receive, send: Send) -
     status, body = 404, b'{"error": "not found"}'
     if scope.get("path") == RECORD_PATH and "id" in query:
         wait = float(query.get("wait", ["2"])[0])
-        record = await RECORDS.wait(query["id"][0], wait)
+        record = await RECORDS.wait(query["id"][0], wait, float(query.get("start", [wait])[0]))
         status, body = 200, json.dumps(record if record is not None else {"missing": True}).encode()
     elif scope.get("path") == "/":
         status, body = 200, b'{"probe": "asgiws"}'

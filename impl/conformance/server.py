@@ -138,13 +138,14 @@ def stop_server(server: RunningServer, *, grace: float = 5.0) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-async def _fetch_record(port: int, key: str, wait: float) -> dict[str, Any] | None:
+async def _fetch_record(port: int, key: str, wait: float, start: float | None = None) -> dict[str, Any] | None:
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), wait)
     except (OSError, TimeoutError):
         return None
     try:
-        writer.write(f"GET {RECORD_PATH}?id={key}&wait={wait} HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode())
+        query = f"id={key}&wait={wait}&start={wait if start is None else start}"
+        writer.write(f"GET {RECORD_PATH}?{query} HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode())
         raw = await asyncio.wait_for(reader.read(), wait + 2)
     except (OSError, TimeoutError):
         return None
@@ -174,7 +175,7 @@ async def _one(port: int, scenario: Scenario, timeout: float, forced: SpecVersio
     path = f"{WS_PATH}?id={key}&t={timeout}&app={quote(app_script, safe=':,')}"
     begun = time.monotonic()
     wire = await run_client(HOST, port, path, scenario.client, offer=scenario.offer, timeout=timeout)
-    record = await _fetch_record(port, key, timeout * (len(scenario.app) + 2))
+    record = await _fetch_record(port, key, timeout * (len(scenario.app) + 2), timeout)
     evidence = Evidence(scenario.app, scenario.client, scenario.offer, wire, record, _version(record, forced))
     checks = judge((*scenario.rules, *UNIVERSAL_RULES), evidence)
     if record is None and not wire.vanished:
@@ -209,8 +210,18 @@ def _server_facts(record: dict[str, Any] | None) -> dict[str, Any]:
     return {"spec_version": asgi.get("spec_version"), "extensions": extensions if isinstance(extensions, list) else []}
 
 
+async def _preflight(port: int, timeout: float) -> None:
+    """One accepted connection: a server that cannot upgrade at all makes every scenario meaningless."""
+    wire = await run_client(HOST, port, f"{WS_PATH}?id=preflight-{uuid.uuid4().hex}&t={timeout}&app=accept", (), timeout=timeout)
+    if not wire.upgraded:
+        got = f"HTTP {wire.status}" if wire.status else wire.response
+        msg = f"the server does not upgrade WebSocket connections (an accepting app got {got}); is a WebSocket library installed?"
+        raise ServerStartError(msg)
+
+
 def _run(target: str, port: int, scenarios: Sequence[Scenario], *, timeout: float, jobs: int, spec_version: str | None) -> ServerReport:
     forced = parse_version(spec_version) if spec_version else None
+    asyncio.run(_preflight(port, timeout))
     begun = time.monotonic()
     results, sample = asyncio.run(run_scenarios(port, scenarios, timeout=timeout, jobs=jobs, spec_version=forced))
     report = ServerReport(target, _server_facts(sample), results, time.monotonic() - begun)
