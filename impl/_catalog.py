@@ -27,6 +27,7 @@ from .spec import (
     Clause,
     Transition,
 )
+from .spec.server import SERVER_RULES, UNIVERSAL_RULES
 
 __all__ = ["citations", "describe_transition", "lookup"]
 
@@ -71,6 +72,10 @@ def citations() -> dict[str, tuple[str, ...]]:
                 cite(constraint.clauses, f"{place}: {constraint.check.value}")
         for constraint in schema.constraints:
             cite(constraint.clauses, f"message {schema.type.value}: {constraint.check.value}")
+    for server_rule in SERVER_RULES:
+        cite(server_rule.clauses, f"server checker: rule {server_rule.name}, {len(server_rule.exercises)} exercise(s): {server_rule.expect.value}")
+    for server_rule in UNIVERSAL_RULES:
+        cite(server_rule.clauses, f"server checker: rule {server_rule.name}, in every scenario: {server_rule.expect.value}")
     for field in SCOPE_SCHEMA.fields:
         cite(field.clauses, f"scope key {field.name}: presence and type")
         for constraint in field.constraints:

@@ -6,6 +6,8 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from ._catalog import citations, lookup
 from ._check_app_cli import add_arguments
@@ -101,6 +103,55 @@ def _check_app(args: argparse.Namespace) -> int:
     return run(args, _write)
 
 
+def _check_server(args: argparse.Namespace) -> int:
+    from .conformance.scenarios import catalogue, parse_scenario
+    from .conformance.server import ServerStartError, check_server, check_url
+
+    if args.list:
+        print("\n".join(f"{s.name}  {s.line}" for s in catalogue()))
+        return EXIT_OK
+    try:
+        scenarios = [parse_scenario(name) for name in args.scenario or ()] or None
+        if args.spec_version:
+            parse_version(args.spec_version)
+        targets = sum(bool(t) for t in (args.command, args.url, args.matrix))
+        if targets != 1:
+            raise ValueError("give exactly one of -- COMMAND..., --url ws://127.0.0.1:PORT or --matrix FILE")
+    except ValueError as error:
+        print(f"asgiws check server: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    options = {"scenarios": scenarios, "timeout": args.timeout, "jobs": args.jobs, "spec_version": args.spec_version}
+    if args.explore:
+        return _explore(args, options)
+    try:
+        if args.matrix:
+            from .conformance.matrix import run_matrix
+
+            matrix = run_matrix(args.matrix, **options)
+            _write(matrix.render(args.format), args.output)
+            return EXIT_OK if matrix.conformant else EXIT_VIOLATIONS
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        report = check_url(args.url, **options) if args.url else check_server(command, keep_log=args.log, **options)
+    except (ServerStartError, OSError, ValueError) as error:
+        print(f"asgiws check server: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    _write(report.render(args.format), args.output)
+    return EXIT_OK if report.conformant else EXIT_VIOLATIONS
+
+
+def _explore(args: argparse.Namespace, options: dict[str, Any]) -> int:
+    from .conformance.explore import explore
+    from .conformance.server import ServerStartError
+
+    try:
+        found = explore(args.command[1:] if args.command[:1] == ["--"] else args.command, url=args.url, examples=args.explore, **options)
+    except (ServerStartError, ValueError) as error:
+        print(f"asgiws check server: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    _write(found.render(args.format), args.output)
+    return EXIT_OK if found.conformant else EXIT_VIOLATIONS
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="asgiws", description="The ASGI WebSocket protocol as one executable specification.")
     parser.add_argument("--version", action="version", version=f"asgiws {__version__}")
@@ -131,6 +182,26 @@ def _parser() -> argparse.ArgumentParser:
     app = kinds.add_parser("app", help="explore client behaviour against an application, report every violation")
     add_arguments(app)
     app.set_defaults(run=_check_app)
+
+    server = kinds.add_parser(
+        "server",
+        help="run the scenarios against an ASGI server, judged on the wire and at the app",
+        description="Start COMMAND ({app} is the probe app's import string, {port} a free loopback port), "
+        "or use a server already running the probe app (--url), or several (--matrix), and judge every scenario.",
+    )
+    server.add_argument("--scenario", action="append", metavar="NAME", help="a catalogue name or an 'app=...;client=...;offer=...' line (repeatable)")
+    server.add_argument("--list", action="store_true", help="print the catalogue and exit")
+    server.add_argument("--spec-version", metavar="V", help="judge at this spec version instead of the one the server advertises")
+    server.add_argument("--timeout", type=float, default=2.0, metavar="S", help="bound on every wait, in seconds (default %(default)s)")
+    server.add_argument("--jobs", type=int, default=8, metavar="N", help="scenarios run at once (default %(default)s)")
+    server.add_argument("--explore", type=int, default=0, metavar="N", help="also let Hypothesis try N generated scenarios and shrink a deviation")
+    server.add_argument("--format", choices=("text", "json", "junit", "html", "sarif"), default="text")
+    server.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    server.add_argument("--log", type=Path, metavar="FILE", help="keep the server's log here (default: a temporary file named in the report)")
+    server.add_argument("--url", metavar="ws://127.0.0.1:PORT", help="a server the user started with asgiws.conformance.probe:app")
+    server.add_argument("--matrix", metavar="FILE", help="a TOML list of named server commands; one report with a table")
+    server.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the server command, after --")
+    server.set_defaults(run=_check_server)
     return parser
 
 

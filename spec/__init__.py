@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         ScopeSchema,
         ValueKind,
     )
+    from .server import AXES, BAD_FRAMES, SERVER_NOT_EXERCISED, SERVER_RULES, UNIVERSAL_RULES, VERDICT_ORDER, Exercise, Expect, ServerRule, Verdict
     from .transitions import RECEIVE_TRANSITIONS, SEND_TRANSITIONS, TRANSITIONS, Guard, Transition
 
 #: The module of every name loaded on first use.
@@ -97,6 +98,21 @@ _LOADED_ON_USE: dict[str, str] = {
         ),
         "schemas",
     ),
+    **dict.fromkeys(
+        (
+            "AXES",
+            "BAD_FRAMES",
+            "SERVER_NOT_EXERCISED",
+            "SERVER_RULES",
+            "UNIVERSAL_RULES",
+            "VERDICT_ORDER",
+            "Exercise",
+            "Expect",
+            "ServerRule",
+            "Verdict",
+        ),
+        "server",
+    ),
     **dict.fromkeys(("RECEIVE_TRANSITIONS", "SEND_TRANSITIONS", "TRANSITIONS", "Guard", "Transition"), "transitions"),
 }
 
@@ -117,6 +133,8 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "AMBIGUITIES",
+    "AXES",
+    "BAD_FRAMES",
     "CLAUSES",
     "DEFAULT_VERSION",
     "ENDING_RULES",
@@ -137,9 +155,13 @@ __all__ = [
     "SEND_FAILED_CLOSE_CODE",
     "SEND_RAISES_SINCE",
     "SEND_TRANSITIONS",
+    "SERVER_NOT_EXERCISED",
+    "SERVER_RULES",
     "TRANSITIONS",
     "UNEXPECTED_DATA",
+    "UNIVERSAL_RULES",
     "UNKNOWN_TYPE",
+    "VERDICT_ORDER",
     "VERSION_CHANGES",
     "VERSION_GATE_CLAUSES",
     "Ambiguity",
@@ -147,6 +169,8 @@ __all__ = [
     "Clause",
     "Constraint",
     "EndingRule",
+    "Exercise",
+    "Expect",
     "Extension",
     "Field",
     "Guard",
@@ -158,6 +182,7 @@ __all__ = [
     "Party",
     "Rejection",
     "ScopeSchema",
+    "ServerRule",
     "Side",
     "Signal",
     "SpecVersion",
@@ -165,5 +190,6 @@ __all__ = [
     "States",
     "Transition",
     "ValueKind",
+    "Verdict",
     "ViolationKind",
 ]

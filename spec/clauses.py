@@ -148,8 +148,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "A server may report an exception escaping the application as it likes, but must then terminate that app instance and its connection.",
         "asgiref specs/asgi.rst § Error Handling",
-        unchecked="Tearing down the instance and its connection after an application exception is server housekeeping "
-        "that produces no ASGI message (AMB-18).",
     ),
     Clause(
         "WS-013",
@@ -157,7 +155,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "By default a send() after the connection closed is no error and does nothing; for WebSocket from spec 2.4 on, WS-041 replaces this.",
         "asgiref specs/asgi.rst § Error Handling",
-        unchecked="asgiws refuses sends after the disconnect in every version (AMB-16) rather than relying on the server's no-op.",
     ),
     Clause(
         "WS-014",
@@ -198,7 +195,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "The server should answer pings and send its own pings to keep the connection alive; no ASGI message exists for control frames.",
         "asgiref specs/www.rst § WebSocket",
-        unchecked="Happens inside the server below the ASGI layer (ping/pong frames never reach the application), so no message can show it.",
     ),
     Clause(
         "WS-019",
@@ -269,7 +265,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "The server writes the websocket.accept headers into the handshake response in the order the application gave them.",
         "asgiref specs/www.rst § Accept - send event",
-        unchecked="Concerns the HTTP response the server writes; only a server checker that watches the wire can see the header order.",
     ),
     Clause(
         "WS-029",
@@ -627,8 +622,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "The close reason is the UTF-8 text after the code in the first Close frame received, else ''; websocket.disconnect reason reports it.",
         "RFC 6455 §7.1.6",
-        unchecked="Matching the reason to the client's Close frame needs the frame itself; "
-        "asgiws sees only websocket.disconnect and checks the type of its reason (WS-040).",
     ),
     Clause(
         "RFC-015",
@@ -650,7 +643,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "On a client Close the server replies with its own Close promptly, then closes TCP; this exchange stays inside the server.",
         "RFC 6455 §5.5.1",
-        unchecked="The Close reply and the TCP teardown happen inside the server below the ASGI layer; no message shows them.",
     ),
     Clause(
         "RFC-018",
@@ -702,8 +694,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "The server takes fragmented and whole messages and keeps fragment order, so one websocket.receive is one whole message (see WS-019).",
         "RFC 6455 §5.4 and §6.2",
-        unchecked="Fragment reassembly happens inside the server below the ASGI layer; "
-        "the application only sees whole messages, so no message can show how frames were joined.",
     ),
     Clause(
         "RFC-025",
@@ -711,7 +701,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "The server answers every Ping with a Pong unless a Close frame already arrived; none of this surfaces as an ASGI message.",
         "RFC 6455 §5.5.2",
-        unchecked="Happens inside the server below the ASGI layer (ping/pong frames never reach the application), so no message can show it.",
     ),
     Clause(
         "RFC-026",
@@ -728,8 +717,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "On invalid data the server should close with a fitting code, and answer a malformed handshake with an HTTP error, without the application.",
         "RFC 6455 §10.7",
-        unchecked="Invalid frames and malformed handshakes are caught and answered by the server before or beneath any ASGI message; "
-        "a bad handshake never yields websocket.connect.",
     ),
     Clause(
         "RFC-028",
@@ -819,8 +806,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "A client Close while open gets a Close reply, then websocket.disconnect with the client's code (1005 if none) and reason; later sends fail.",
         "derived: WS-039, WS-040, WS-041 and RFC-017",
-        unchecked="Matching the disconnect code and reason to the client's Close frame, and the server's Close reply, need the frames themselves; "
-        "the later sends are checked under J-09.",
     ),
     Clause(
         "J-08",
@@ -828,8 +813,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "A socket lost without any Close frame still leads to websocket.disconnect; ASGI leaves its code open, RFC 6455 says 1006.",
         "derived: WS-037 and RFC-013",
-        unchecked="Socket loss happens below the ASGI layer, so asgiws cannot tell a lost socket from a clean close; "
-        "the disconnect itself is checked under WS-037.",
     ),
     Clause(
         "J-09",
@@ -851,7 +834,6 @@ CLAUSES: tuple[Clause, ...] = (
         Party.SERVER,
         "After the app's websocket.close, data still arriving from the client should not be delivered as websocket.receive.",
         "asgiref maintainer ruling #349",
-        unchecked="Deliberately not enforced (AMB-30): a message the client sent before the close crossed is queued and looks the same.",
     ),
     Clause(
         "J-12",
@@ -903,5 +885,76 @@ CLAUSES: tuple[Clause, ...] = (
         Party.APPLICATION,
         "An application ends an open connection by closing it, not by raising: an exception leaves the close code to the server.",
         "asgiws resolution of AMB-18",
+    ),
+    # --- asgiws additions: what the server owes the wire and the application ---
+    Clause(
+        "AW-06",
+        Level.MUST,
+        Party.SERVER,
+        "A handshake the app refuses or never decides gets an HTTP response (403 after a close, an error status otherwise), never a bare TCP close.",
+        "asgiws resolution of AMB-18, from WS-045, WS-012 and RFC 6455 §4.2.2",
+    ),
+    Clause(
+        "AW-07",
+        Level.SHOULD,
+        Party.SERVER,
+        "An app that returns or raises after the accept leaves the client a Close frame (1011 after an exception), not a dropped connection.",
+        "asgiws resolution of AMB-18, from WS-012, WS-021 and RFC 6455 §7.1.1 and §7.4.1",
+    ),
+    Clause(
+        "AW-08",
+        Level.SHOULD,
+        Party.SERVER,
+        "websocket.disconnect mirrors the client's Close frame: its code (1005 when it had none) and, from spec 2.5, its reason.",
+        "WS-039 and WS-040 read with RFC 6455 §7.1.5 and §7.1.6",
+    ),
+    Clause(
+        "AW-09",
+        Level.SHOULD,
+        Party.SERVER,
+        "From spec 2.3, the reason of the application's websocket.close reaches the Close frame with the code.",
+        "asgiref specs/www.rst § Close - send event and § Spec Versions (2.3)",
+    ),
+    Clause(
+        "AW-10",
+        Level.MUST,
+        Party.SERVER,
+        "The server never puts a code invalid on the wire (reserved, unassigned, below 1000, from 5000) in a Close frame; it refuses such a close.",
+        "RFC 6455 §7.4.1 and §7.4.2 bind the endpoint, which is the server; WS-009",
+    ),
+    Clause(
+        "AW-11",
+        Level.MUST,
+        Party.SERVER,
+        "The server never sends a control frame over 125 bytes: a close reason over 123 bytes of UTF-8 is refused, never sent whole.",
+        "RFC 6455 §5.5 binds the endpoint, which is the server; WS-009",
+    ),
+    Clause(
+        "AW-12",
+        Level.MUST,
+        Party.SERVER,
+        "The 101 response names exactly the subprotocol the application accepted, and never one the client did not offer, nor an empty one.",
+        "RFC 6455 §4.2.2 binds the server; WS-027",
+    ),
+    Clause(
+        "AW-13",
+        Level.SHOULD,
+        Party.SERVER,
+        "Every websocket.send becomes one message of its kind on the wire and every client message one websocket.receive, empty ones too.",
+        "WS-034 and WS-036 ('exactly one of bytes or text must be non-None'; an empty value is not None); RFC 6455 §5.6",
+    ),
+    Clause(
+        "AW-14",
+        Level.SHOULD,
+        Party.SERVER,
+        "scope['subprotocols'] lists every offered subprotocol in order: Sec-WebSocket-Protocol values split on commas and trimmed, lines joined.",
+        "asgiws resolution of AMB-03, from RFC 6455 §4.1 and §11.3.4 (1#token) and RFC 9110 §5.3",
+    ),
+    Clause(
+        "AW-15",
+        Level.MUST,
+        Party.SERVER,
+        "The server sends no masked frame, RSV bits or reserved opcode, and fails the connection (1002) when the client sends such a frame.",
+        "RFC 6455 §5.1, §5.2, §5.4, §5.5 and §7.1.7",
     ),
 )

@@ -34,3 +34,9 @@ def test_the_middleware_benchmark_prints_its_ratio_line() -> None:
     lines = result.stdout.strip().splitlines()
     assert "asgion: skipped: left out (--no-asgion)" in lines
     assert re.fullmatch(r"overhead_us=\d+\.\d{3} asgion_us=nan ratio=nan examples_per_s=\d+", lines[-1]), lines[-1]
+
+
+def test_the_server_benchmark_prints_its_contract_line() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "server.py"), "--quick"], capture_output=True, text=True, timeout=120, check=True)
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"scenarios=10 seconds=\d+\.\d{2} per_scenario_ms=\d+\.\d jobs=8", last), last

@@ -78,10 +78,17 @@ def test_explain_is_case_insensitive_and_knows_sub_clauses(capsys: pytest.Captur
 
 
 def test_explain_says_why_an_unchecked_clause_is_not_checked(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "explain", "WS-018")
+    status, out, _ = run(capsys, "explain", "WS-002")
     assert status == 0
     assert "Not checked:" in out
     assert "Enforced by" not in out
+
+
+def test_explain_shows_where_the_server_checker_enforces_a_server_clause(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "explain", "AW-10")
+    assert status == 0
+    assert out.startswith("AW-10  MUST  binds the server")
+    assert "server checker: rule app-close-invalid-code" in out
 
 
 def test_explain_prints_an_ambiguity_and_its_resolution(capsys: pytest.CaptureFixture[str]) -> None:
