@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ._catalog import citations, lookup
 from ._check_app_cli import add_arguments
@@ -139,6 +140,57 @@ def _check_server(args: argparse.Namespace) -> int:
     return EXIT_OK if report.conformant else EXIT_VIOLATIONS
 
 
+def _fuzz(args: argparse.Namespace) -> int:
+    try:
+        from .testing.campaign import TargetError, fuzz, load_target, progress_bar
+        from .testing.known import BaselineError, known_differences
+    except ImportError as error:  # pragma: no cover - the testing extra is part of every dev install
+        print(f"asgiws fuzz: {error}; pip install 'asgiws[testing]'", file=sys.stderr)
+        return EXIT_USAGE
+    # Every argument is checked before any work.
+    try:
+        if args.max_examples < 1:
+            raise ValueError(f"--max-examples must be at least 1, not {args.max_examples}")
+        if args.seed is not None and args.seed < 0:
+            raise ValueError(f"--seed must not be negative, not {args.seed}")
+        if args.record is not None and not os.path.isdir(os.path.dirname(os.path.abspath(args.record))):
+            raise ValueError(f"--record {args.record}: no such directory")
+        if args.output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+            raise ValueError(f"--output {args.output}: no such directory")
+        baseline = known_differences(args.known) if args.known is not None else None
+        factory = load_target(args.target)
+    except (ValueError, BaselineError, TargetError) as error:
+        print(f"asgiws fuzz: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    live = sys.stderr.isatty()
+    report = fuzz(
+        factory,
+        target=args.target,
+        known=baseline,
+        known_name=args.known or "",
+        record=args.record is not None,
+        max_examples=args.max_examples,
+        seed_value=args.seed,
+        progress=progress_bar() if live else None,
+    )
+    if live:
+        print(file=sys.stderr)
+    if report.recorded is not None:
+        report.recorded.dump(args.record)
+    _write(report.render(args.format), args.output)
+    # Recording notes every difference for review: nothing it meets is a failure.
+    return EXIT_OK if report.ok or args.record is not None else EXIT_VIOLATIONS
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    # A usage error is one line on standard error and exit status 2, as for every other check.
+    def error(message: str) -> NoReturn:
+        print(f"{parser.prog}: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+    setattr(parser, "error", error)  # noqa: B010 - argparse calls self.error; this parser's errors are one line
+
+
 def _explore(args: argparse.Namespace, options: dict[str, Any]) -> int:
     from .conformance.explore import explore
     from .conformance.server import ServerStartError
@@ -202,6 +254,18 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--matrix", metavar="FILE", help="a TOML list of named server commands; one report with a table")
     server.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...", help="the server command, after --")
     server.set_defaults(run=_check_server)
+    fuzzing = commands.add_parser("fuzz", help="fuzz a WebSocket class against the spec; fail on differences its baseline does not list")
+    fuzzing.add_argument(
+        "target", metavar="MODULE:ATTR", help="the class (or a factory of scope, receive, send), e.g. starlette.websockets:WebSocket"
+    )
+    fuzzing.add_argument("--known", metavar="FILE|NAME", help="the baseline of known differences: a file, or starlette, litestar, quart")
+    fuzzing.add_argument("--record", metavar="FILE", help="write every difference met to this baseline file instead of failing")
+    fuzzing.add_argument("--max-examples", type=int, default=200, metavar="N", help="examples per round (default %(default)s)")
+    fuzzing.add_argument("--seed", type=int, metavar="N", help="the run's seed (default 0: the same answer on every run)")
+    fuzzing.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    fuzzing.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    fuzzing.set_defaults(run=_fuzz)
+    _one_line_errors(fuzzing)
     return parser
 
 

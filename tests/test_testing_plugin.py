@@ -35,6 +35,16 @@ def test_profiles():
 
 def test_check(asgiws_check):
     assert callable(asgiws_check)
+
+
+def test_known(fuzz_websocket):
+    from starlette.websockets import WebSocket
+
+    fuzz_websocket(WebSocket, settings=settings(max_examples=3, database=None))  # --asgiws-known=starlette
+
+
+def test_fixed(fuzz_websocket):
+    fuzz_websocket(asgiws.WebSocket, settings=settings(max_examples=3, database=None))  # nothing of Starlette's is left
 """
 PROJECT_CONFTEST = """
 from hypothesis import settings
@@ -47,7 +57,7 @@ def test_a_project_gets_the_fixtures_and_a_merged_coverage_report_under_xdist(tm
     (tmp_path / "test_project.py").write_text(PROJECT_TEST)
     (tmp_path / "conftest.py").write_text(PROJECT_CONFTEST)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--asgiws-known=starlette", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -106,6 +116,25 @@ def test_a_worker_hands_its_record_to_the_controller_which_merges_and_reports_it
     assert lines[0] == "asgiws transition coverage"
     assert "2.5         1     32        1        0" in lines[1]
     assert lines[1].endswith("... and 181 more")
+
+
+def test_fixed_differences_are_listed_at_the_end(pytestconfig: pytest.Config) -> None:
+    config = SimpleNamespace(stash=pytest.Stash())
+    fixtures.pytest_configure(config)  # type: ignore[arg-type]
+    config.stash[fixtures._FIXED].append("WebSocket: RFC-008 close ...")
+    lines: list[str] = []
+    reporter = SimpleNamespace(write_sep=lambda sep, title: lines.append(title), write_line=lines.append)
+    fixtures.pytest_terminal_summary(reporter, config)  # type: ignore[arg-type]
+    assert lines == ["asgiws: known differences that no longer occur (remove them from the baseline)", "WebSocket: RFC-008 close ..."]
+
+
+def test_the_fixture_lists_the_known_differences_that_no_longer_occur(fuzz_websocket: Any, pytestconfig: pytest.Config) -> None:
+    before = len(pytestconfig.stash[fixtures._FIXED])
+    fuzz_websocket(asgiws.WebSocket, known="starlette", versions=["2.5"], settings=settings(settings.default, max_examples=2, database=None))
+    listed = pytestconfig.stash[fixtures._FIXED][before:]
+    del pytestconfig.stash[fixtures._FIXED][before:]  # asgiws.WebSocket is not what the baseline is for
+    assert listed
+    assert all(line.startswith("WebSocket: ") for line in listed)
 
 
 def test_the_fixtures_count_into_the_session_record(fuzz_websocket: Any, asgiws_coverage: Coverage) -> None:

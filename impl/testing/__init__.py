@@ -9,6 +9,9 @@
   server of :mod:`asgiws.engine` while Hypothesis plays the client
   (:class:`DrawnClient`), and judges every message and how the application
   ended;
+* :func:`known_differences` loads a reviewed baseline of the differences a
+  class already has (:class:`Baseline`); a machine run with it
+  (``websocket_machine(factory, known=...)``) fails only on a new one;
 * :func:`exhaustive_check` tries every message sequence of the joint machine
   up to a depth;
 * the pytest plugin (``asgiws.testing.plugin``, registered as an entry point)
@@ -40,6 +43,7 @@ else:
     from .driver import AppDriver
     from .exhaustive import ExhaustiveReport, exhaustive_check
     from .harness import Divergence, Harness
+    from .known import Baseline, BaselineError, Difference, Tally, known_differences
     from .machine import GeneratedMachine, Setup, sweep, walks, websocket_machine
     from .strategies import Bad, bad, field_values, invalid_messages, invalid_scopes, messages, scopes, still_valid, unknown_messages
 
@@ -47,8 +51,11 @@ __all__ = [
     "MISSING",
     "AppDriver",
     "Bad",
+    "Baseline",
+    "BaselineError",
     "Client",
     "Coverage",
+    "Difference",
     "Divergence",
     "DrawnClient",
     "ExhaustiveReport",
@@ -57,6 +64,7 @@ __all__ = [
     "Harness",
     "Pair",
     "Setup",
+    "Tally",
     "Transcript",
     "all_pairs",
     "bad",
@@ -65,6 +73,7 @@ __all__ = [
     "field_values",
     "invalid_messages",
     "invalid_scopes",
+    "known_differences",
     "messages",
     "run_connection",
     "scopes",

@@ -42,6 +42,7 @@ __all__ = [
     "asgiws_check",
     "asgiws_coverage",
     "fuzz_websocket",
+    "pytest_addoption",
     "pytest_configure",
     "pytest_sessionfinish",
     "pytest_terminal_summary",
@@ -64,6 +65,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "nightly": {"max_examples": 10_000, "stateful_step_count": 100, "deadline": None},
 }
 _RECORD = pytest.StashKey[Coverage]()
+_FIXED = pytest.StashKey[list[str]]()
 _WORKER_KEY = "asgiws_coverage"
 
 
@@ -90,6 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the profiles, and start the session's coverage record."""
     register_profiles()
     config.stash[_RECORD] = Coverage()
+    config.stash[_FIXED] = []
 
 
 @pytest.fixture(scope="session")
@@ -99,22 +102,40 @@ def asgiws_coverage(pytestconfig: pytest.Config) -> Coverage:
 
 
 @pytest.fixture
-def fuzz_websocket(asgiws_coverage: Coverage) -> Callable[..., None]:
+def fuzz_websocket(asgiws_coverage: Coverage, pytestconfig: pytest.Config) -> Callable[..., None]:
     """Run the generated state machine against an implementation: ``fuzz_websocket(factory, **options)``.
 
     The options are :func:`~asgiws.testing.websocket_machine`'s, plus
     ``settings`` (a ``hypothesis.settings``; the loaded profile's when
-    omitted). The pairs exercised are counted into ``asgiws_coverage``.
+    omitted). ``known`` defaults to ``--asgiws-known``; a known difference
+    that no longer occurs is listed at the end of the run. The pairs
+    exercised are counted into ``asgiws_coverage``.
     """
 
-    def run(factory: Any, *, settings: settings | None = None, **options: Any) -> None:
-        machine = websocket_machine(factory, coverage=asgiws_coverage, **options)
+    default = pytestconfig.getoption("asgiws_known")
+
+    def run(factory: Any, *, settings: settings | None = None, known: Any = None, **options: Any) -> None:
+        machine = websocket_machine(factory, coverage=asgiws_coverage, known=known if known is not None else default, **options)
         chosen = settings or hypothesis_settings.settings()
         # The first draws build the strategies, which can trip the too-slow health check.
         quiet = hypothesis_settings.settings(chosen, suppress_health_check=[*chosen.suppress_health_check, HealthCheck.too_slow])
         run_state_machine_as_test(machine, settings=quiet)
+        fixed = machine.fixed()
+        if fixed:
+            pytestconfig.stash[_FIXED].extend(f"{getattr(factory, '__qualname__', factory)}: {d}" for d in fixed)
 
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--asgiws-known=NAME_or_PATH``: the baseline of every ``fuzz_websocket`` call that names none."""
+    parser.addoption(
+        "--asgiws-known",
+        dest="asgiws_known",
+        default=None,
+        metavar="NAME_or_PATH",
+        help="asgiws: the known differences fuzz_websocket tolerates (a baseline file, or starlette)",
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -134,6 +155,11 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Print the coverage report when the generated tests counted anything (on the controller only)."""
+    fixed = config.stash[_FIXED]
+    if fixed:
+        terminalreporter.write_sep("-", "asgiws: known differences that no longer occur (remove them from the baseline)")
+        for line in fixed:
+            terminalreporter.write_line(line)
     coverage = config.stash[_RECORD]
     if coverage.hit() and not hasattr(config, "workeroutput"):
         terminalreporter.write_sep("-", "asgiws transition coverage")

@@ -40,6 +40,7 @@ the one in hand (:func:`~asgiws.testing.strategies.still_valid`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -54,6 +55,7 @@ from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side
 from . import strategies
 from .drawn_client import JSON_VALUES, ActionKind, action_kinds, kind_name
 from .harness import JSON_MODES, Divergence, Factory, Harness
+from .known import Baseline, Difference, Tally, known_differences, replay
 from .oracle import ModelNode, oracle
 from .strategies import Bad, bad
 
@@ -303,6 +305,7 @@ def sweep(
     coverage: Coverage | None = None,
     *,
     rules: Collection[str] | None = None,
+    tally: Tally | None = None,
 ) -> int:
     """Walk every path of :func:`walks` on a connection of each version, and probe where it ends.
 
@@ -315,32 +318,60 @@ def sweep(
     only what one of them could (a message the application sends needs its
     ``app_raw_...`` rule, one the server delivers the client's rule for it,
     or ``server_misbehaves`` where a conformant server would not deliver it),
-    and leaves out a walk it cannot play to its end. Returns how many walks
-    were made.
+    and leaves out a walk it cannot play to its end. Every step is checked
+    as it ends. With a ``tally``, a divergence it tolerates (a known one) is
+    noted and the walk starts again on a fresh connection, to probe what is
+    left. Returns how many walks were made.
 
     Raises:
-        Divergence: the implementation departed from the spec; a note names
-            the connection and the walk.
+        Divergence: the implementation departed from the spec (in a way the
+            tally does not tolerate); a note names the connection and the walk.
     """
     made = 0
     for with_denial in denial:
         for version in versions:
             for path in walks(with_denial):
-                harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage)
-                try:
-                    if all(_walk(harness, message, rules) for message in path):
-                        for message in strategies.representatives():
-                            if harness.node.step(_side(message), message["type"], message) in (None, harness.node):
-                                _walk(harness, message, rules)
-                        harness.check()
-                        made += 1
-                except Divergence as divergence:
-                    shown = ", ".join(m["type"] for m in path) or "nothing"
-                    divergence.add_note(f"found by the sweep: spec {version.value}, denial {with_denial}, after {shown}, then the probe")
-                    raise
-                finally:
-                    harness.close_pending()
+                made += _sweep_walk(factory, version, with_denial, path, coverage, rules, tally)
     return made
+
+
+def _sweep_walk(  # noqa: PLR0917 - sweep's loop variables and options, passed on
+    factory: Factory,
+    version: SpecVersion,
+    with_denial: bool,
+    path: tuple[Message, ...],
+    coverage: Coverage | None,
+    rules: Collection[str] | None,
+    tally: Tally | None,
+) -> int:
+    # One walk and its probe; 1 when it was played to its end. The probe is every message that
+    # leaves the states where the walk ended as they are: those the spec refuses, and the data.
+    end = oracle(with_denial).initial
+    for message in path:
+        end = cast(ModelNode, end.step(_side(message), message["type"], message))
+    probe = [m for m in strategies.representatives() if end.step(_side(m), m["type"], m) in (None, end)]
+    start = 0
+    while True:
+        harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage)
+        done = -1  # how many probe messages this connection has played
+        try:
+            if not all(_walk(harness, message, rules) for message in path):
+                return 0
+            done = start
+            for message in probe[start:]:
+                _walk(harness, message, rules)
+                done += 1
+            return 1
+        except Divergence as divergence:
+            if tally is None or divergence.difference is None or not tally.tolerates(divergence.difference):
+                shown = ", ".join(m["type"] for m in path) or "nothing"
+                divergence.add_note(f"found by the sweep: spec {version.value}, denial {with_denial}, after {shown}, then the probe")
+                raise
+            if done < 0 or done + 1 >= len(probe):
+                return 1  # a known divergence on the way there, or at the last probe: nothing is left here
+            start = done + 1
+        finally:
+            harness.close_pending()
 
 
 class Setup(NamedTuple):
@@ -392,10 +423,15 @@ class GeneratedMachine(RuleBasedStateMachine):
     swept = False
     #: How many rules have run in this class, over all examples (the benchmark reads it).
     steps = 0
+    #: The known differences met, over all examples; None when every divergence fails the run.
+    tally: Tally | None = None
+    #: The new divergence the sweep found, replayed from its program by every later example.
+    sweep_failure: tuple[Difference, tuple[str, ...]] | None = None
 
     def __init__(self) -> None:
         super().__init__()
         self.harness: Harness
+        self.setup: Setup
 
     def open(self, setup: Setup) -> None:
         """Open the connection a setup describes, after abandoning the current one."""
@@ -403,6 +439,7 @@ class GeneratedMachine(RuleBasedStateMachine):
         current = getattr(self, "harness", None)
         if current is not None:
             current.close_pending()
+        self.setup = setup
         scope = websocket_scope(setup.spec_version, subprotocols=setup.subprotocols, denial=setup.denial)
         self.harness = harness = Harness(cls.factory, scope, coverage=cls.coverage)
         if setup.connected or setup.accepted:
@@ -411,10 +448,37 @@ class GeneratedMachine(RuleBasedStateMachine):
             harness.accept(None, None, valid=True)
             harness.check()
 
+    def start(self, setup: Setup) -> None:
+        """Open a connection as a rule does: a known divergence on the way is gone past."""
+        try:
+            self.open(setup)
+        except Divergence as divergence:
+            self.diverged(divergence)
+
     @invariant()
     def agrees_with_the_spec(self) -> None:
         """The states, the messages forwarded and the messages taken are the spec's."""
-        self.harness.check()
+        try:
+            self.harness.check()
+        except Divergence as divergence:
+            self.diverged(divergence)
+
+    def diverged(self, divergence: Divergence) -> None:
+        """Go on past a divergence the tally tolerates, on a fresh connection of the same setup; raise any other."""
+        tally = type(self).tally
+        if tally is None or divergence.difference is None or not tally.tolerates(divergence.difference):
+            raise divergence
+        try:
+            self.open(self.setup)
+        except Divergence as again:  # the setup's own accept diverged, the same way: start before it
+            if again.difference is None or not tally.tolerates(again.difference):  # pragma: no cover - the same calls diverge the same known way
+                raise
+            self.open(self.setup._replace(connected=False, accepted=False))
+
+    @classmethod
+    def fixed(cls) -> list[Difference]:
+        """The known differences that no longer occur: not met by the run, and their programs replayed without them."""
+        return [] if cls.tally is None else cls.tally.fixed(cls.factory)
 
     def teardown(self) -> None:
         """Abandon a call still waiting for the client (an example may end before its connection opens)."""
@@ -431,6 +495,7 @@ def _walk(harness: Harness, message: Message, rules: Collection[str] | None) -> 
     harness.play(message)
     if _side(message) is Side.RECEIVE:
         harness.withdraw()  # what the application refused to take leaves the queue
+    harness.check()
     return True
 
 
@@ -447,7 +512,10 @@ def _method(spec: RuleSpec) -> Any:
 
     def step(self: GeneratedMachine, **arguments: Any) -> None:
         type(self).steps += 1
-        body(self.harness, **arguments)
+        try:
+            body(self.harness, **arguments)
+        except Divergence as divergence:
+            self.diverged(divergence)
 
     step.__name__ = step.__qualname__ = spec.name
     decorated = cast(Any, rule)(**spec.arguments)(step)
@@ -473,6 +541,8 @@ def websocket_machine(
     transport_failures: bool = True,
     exclude: Iterable[str] = (),
     sweep_first: bool = True,
+    known: Baseline | str | os.PathLike[str] | None = None,
+    record: bool = False,
     name: str = "WebSocketMachine",
 ) -> type[GeneratedMachine]:
     """A Hypothesis state machine that holds an implementation of Starlette's WebSocket API to the spec.
@@ -495,6 +565,12 @@ def websocket_machine(
             spec on every version and try every message there (:func:`sweep`),
             so that every pair is exercised whatever Hypothesis draws. A
             narrowed machine sweeps with what its rules could do.
+        known: the known differences of the class (a :class:`~asgiws.testing.Baseline`,
+            or a name or path for :func:`~asgiws.testing.known_differences`):
+            a divergence it lists is noted in the class's ``tally`` and the
+            example goes on, on a fresh connection; only a new one fails.
+        record: note every divergence and fail on none, to write a baseline
+            from ``tally.seen`` when the run ends.
         name: the class name, as Hypothesis prints it in a failing program.
 
     Returns:
@@ -503,6 +579,7 @@ def websocket_machine(
 
     Raises:
         ValueError: ``exclude`` names a rule the machine does not have.
+        BaselineError: ``known`` names no baseline, or a file that is not one.
     """
     chosen = tuple(v if isinstance(v, SpecVersion) else SpecVersion(v) for v in versions) if versions is not None else tuple(SpecVersion)
     specs = rule_specs(misbehaving_server=misbehaving_server, invalid_calls=invalid_calls, transport_failures=transport_failures)
@@ -514,20 +591,36 @@ def websocket_machine(
     kinds = [False, True] if denial is None else [denial]
 
     def connection(self: GeneratedMachine, setup: Setup) -> None:
-        self.open(setup)
+        self.start(setup)
 
     def new_connection(self: GeneratedMachine, setup: Setup) -> None:
         type(self).steps += 1
-        self.open(setup)
+        self.start(setup)
 
     def sweep_every_state(self: GeneratedMachine) -> None:
         # The sweep draws nothing: once it has passed, every later example would repeat it exactly.
         cls = type(self)
+        if cls.sweep_failure is not None:
+            # What the sweep found, found again from its program alone: shrinking needs every
+            # example to fail the same way, and the whole sweep again would cost each one as much.
+            failure, notes = cls.sweep_failure
+            try:
+                replay(cls.factory, failure, raising=True)
+            except Divergence as divergence:
+                for note in notes:
+                    divergence.add_note(note)
+                raise
         if not cls.swept:
-            sweep(cls.factory, cls.versions, cls.denial, cls.coverage, rules=cls.rule_names)
+            try:
+                sweep(cls.factory, cls.versions, cls.denial, cls.coverage, rules=cls.rule_names, tally=cls.tally)
+            except Divergence as divergence:
+                cls.sweep_failure = (cast(Difference, divergence.difference), tuple(getattr(divergence, "__notes__", ())))
+                raise
             cls.swept = True
 
+    baseline = known_differences(known) if isinstance(known, str | os.PathLike) else known
     namespace: dict[str, Any] = {
+        "tally": Tally(baseline, record=record) if baseline is not None or record else None,
         "factory": staticmethod(factory),
         "coverage": coverage,
         "versions": chosen,
