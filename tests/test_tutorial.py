@@ -47,8 +47,8 @@ _VARYING = [
 
 def _normalise(text: str) -> list[str]:
     lines = []
-    for line in text.strip("\n").splitlines():
-        line = line.rstrip()
+    for raw in text.strip("\n").splitlines():
+        line = raw.rstrip()
         for pattern, replacement in _VARYING:
             line = pattern.sub(replacement, line)
         lines.append(line)
@@ -116,7 +116,8 @@ def test_the_fastapi_tutorial_runs_as_written(tmp_path: Path) -> None:
                 if edited is not None:
                     main.write_text(edited, encoding="utf-8")
                 else:
-                    assert modules and body in modules[0], f"this fragment is not in the next main.py:\n{body}"
+                    assert modules, f"no main.py follows this fragment:\n{body}"
+                    assert body in modules[0], f"this fragment is not in the next main.py:\n{body}"
         elif language == "bash":
             for command in body.strip().splitlines():
                 if command.startswith("pip install"):
@@ -142,7 +143,8 @@ def test_the_fastapi_tutorial_runs_as_written(tmp_path: Path) -> None:
             if command.startswith("asgiws check app") and "RFC-002" not in expected:
                 # "The test passes now": the replayed test passes once the bug it replays is fixed.
                 passed, replayed = _run("python -m pytest -p no:cacheprovider test_sum_protocol.py", tmp_path)
-                assert passed == 0 and "1 passed" in replayed, replayed
+                assert passed == 0, replayed
+                assert "1 passed" in replayed, replayed
     checks = [status for command, status in statuses if command.startswith("asgiws check app")]
     # Two bugs, then one, then none: exit status 1, 1 and 0, as the page says.
     assert checks == [1, 1, 0], statuses
