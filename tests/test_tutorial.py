@@ -27,12 +27,14 @@ import shlex
 import subprocess
 import sys
 import textwrap
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "tutorial" / "check-a-fastapi-app.md"
+FRAMEWORKS = ROOT / "docs" / "how-to" / "check-other-frameworks.md"
 BIN = Path(sys.executable).parent
 
 pytest.importorskip("fastapi")
@@ -60,7 +62,7 @@ def _matches(expected: list[str], actual: list[str]) -> bool:
     if not expected:
         return not actual
     head, *rest = expected
-    if head == "...":
+    if head.strip() == "...":
         return any(_matches(rest, actual[i:]) for i in range(len(actual) + 1))
     return bool(actual) and actual[0] == head and _matches(rest, actual[1:])
 
@@ -69,14 +71,14 @@ def _blocks(page: str) -> list[tuple[str, str]]:
     return re.findall(r"^```(\w+)\n(.*?)^```", page, flags=re.S | re.M)
 
 
-def _run(command: str, cwd: Path) -> tuple[int, str]:
+def _run(command: str, cwd: Path, *, stderr: bool = True) -> tuple[int, str]:
     argv = shlex.split(command)
     tools = {"asgiws": str(BIN / "asgiws"), "python": sys.executable}
     argv[0] = tools[argv[0]]
     env = {**os.environ, "COLUMNS": "80", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTEST_ADDOPTS", None)
     result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=240, check=False, env=env)
-    return result.returncode, result.stdout + result.stderr
+    return result.returncode, result.stdout + (result.stderr if stderr else "")
 
 
 def _reproducer(report: str) -> str:
@@ -149,3 +151,33 @@ def test_the_fastapi_tutorial_runs_as_written(tmp_path: Path) -> None:
     # Two bugs, then one, then none: exit status 1, 1 and 0, as the page says.
     assert checks == [1, 1, 0], statuses
     assert ("python -m pytest test_sum_protocol.py", 1) in statuses
+
+
+def _sample_outputs() -> list[tuple[str, str]]:
+    """Each ```bash ``asgiws check app`` command of the how-to with the ```text output after it."""
+    blocks = _blocks(FRAMEWORKS.read_text(encoding="utf-8"))
+    return [
+        (command.strip(), output)
+        for (language, command), (after, output) in pairwise(blocks)
+        if language == "bash" and after == "text" and command.startswith("asgiws check app ")
+    ]
+
+
+def test_the_frameworks_how_to_shows_every_command_with_its_output() -> None:
+    assert len(_sample_outputs()) >= 8
+
+
+@pytest.mark.parametrize(("command", "expected"), _sample_outputs(), ids=[c for c, _ in _sample_outputs()])
+def test_the_frameworks_how_to_shows_what_its_commands_print(command: str, expected: str) -> None:
+    """Run from the top of the clone, as the page says; with ``--seed`` only the duration varies."""
+    pytest.importorskip("channels")
+    pytest.importorskip("litestar")
+    pytest.importorskip("quart")
+    pytest.importorskip("socketio")
+    pytest.importorskip("strawberry")
+    assert "--seed" in command
+    status, output = _run(command, ROOT, stderr=False)
+    assert _matches(_normalise(expected), _normalise(output)), f"$ {command}\n{output}"
+    verdict = output.strip().splitlines()[-1]
+    expected_status = 0 if verdict.startswith("conformant") else 3 if verdict.startswith("inconclusive") else 1
+    assert status == expected_status, f"$ {command}\n{output}"
