@@ -73,8 +73,9 @@ def _blocks(page: str) -> list[tuple[str, str]]:
 
 def _run(command: str, cwd: Path, *, stderr: bool = True) -> tuple[int, str]:
     argv = shlex.split(command)
-    tools = {"asgiws": str(BIN / "asgiws"), "python": sys.executable}
-    argv[0] = tools[argv[0]]
+    script = BIN / "asgiws"
+    tools = {"asgiws": [str(script)] if script.exists() else [sys.executable, "-m", "asgiws"], "python": [sys.executable]}
+    argv[:1] = tools[argv[0]]
     env = {**os.environ, "COLUMNS": "80", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTEST_ADDOPTS", None)
     result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=240, check=False, env=env)
