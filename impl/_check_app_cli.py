@@ -177,9 +177,11 @@ def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> i
     except UsageError as error:
         print(f"asgiws check app: {error}", file=sys.stderr)
         return 2
-    # Hypothesis keeps files; they go to a cache folder, not the user's project.
+    # Hypothesis keeps files; they go to a cache folder, not the user's
+    # project. It reads the variable when it is first imported, below.
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache / "asgiws" / "hypothesis"))
+    if "hypothesis" not in sys.modules:
+        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache / "asgiws" / "hypothesis"))
     from .conformance import SeedError, TargetError, check_app, load_app, load_seeds
     from .conformance.target import load_attribute
 

@@ -278,3 +278,18 @@ def test_sarif_points_at_the_module_when_the_exception_came_from_elsewhere() -> 
 
     assert _location("pkg.chat:app", "KeyError at helpers.py:7 in parse") == {"artifactLocation": {"uri": "pkg/chat.py"}, "region": {"startLine": 1}}
     assert _location("pkg.chat:app", "KeyError at chat.py:7 in parse")["region"] == {"startLine": 7}
+
+
+def test_hypothesis_keeps_its_files_in_a_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in a fresh `asgiws` process, where Hypothesis is imported only by the check.
+    import os
+    import sys
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    monkeypatch.delitem(sys.modules, "hypothesis")
+    try:
+        assert main(["check", "app", "examples.apps.echo:app", "--path", "/ws", "--max-examples", "2"]) == 0
+        assert os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] == str(tmp_path / "asgiws" / "hypothesis")
+    finally:
+        os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)

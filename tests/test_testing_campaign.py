@@ -106,7 +106,7 @@ def test_fuzz_starlette_against_its_baseline_exits_0(capsys: pytest.CaptureFixtu
 def test_fuzz_an_injected_bug_exits_1_naming_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     output = tmp_path / "report.json"
     status, out, _ = run(
-        capsys, "fuzz", MUTANT, "--known", "starlette", "--max-examples", "50", "--seed", "1", "--format", "json", "--output", str(output)
+        capsys, "fuzz", MUTANT, "--known", "starlette", "--max-examples", "300", "--seed", "1", "--format", "json", "--output", str(output)
     )
     assert (status, out) == (1, "")
     report = json.loads(output.read_text(encoding="utf-8"))
