@@ -78,6 +78,9 @@ def _run(command: str, cwd: Path, *, stderr: bool = True) -> tuple[int, str]:
     argv[:1] = tools[argv[0]]
     env = {**os.environ, "COLUMNS": "80", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("PYTEST_ADDOPTS", None)
+    # A reader's terminal, not CI: pytest prints longer failures when CI or BUILD_NUMBER is set.
+    env.pop("CI", None)
+    env.pop("BUILD_NUMBER", None)
     result = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=240, check=False, env=env)
     return result.returncode, result.stdout + (result.stderr if stderr else "")
 
