@@ -36,8 +36,8 @@ def test_load_target() -> None:
     assert load_target(TARGET) is StarletteWebSocket
     assert load_target("asgiws:WebSocket") is asgiws.WebSocket
     for bad, message in [
-        ("starlette", "not MODULE:ATTR"),
-        ("no_such_module_here:X", "cannot import"),
+        ("starlette", "expected MODULE:ATTRIBUTE"),
+        ("no_such_module_here:X", "could not import"),
         ("starlette.websockets:Nope", "no attribute"),
         ("asgiws:__version__", "not a class or a factory"),
     ]:
@@ -141,7 +141,7 @@ def test_fuzz_draws_a_progress_bar_on_a_terminal(capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["no_such_module_here:X"], "cannot import"),
+        (["no_such_module_here:X"], "could not import"),
         ([TARGET, "--known", "nothing-of-the-kind.json"], "cannot read the baseline"),
         ([TARGET, "--max-examples", "0"], "--max-examples must be at least 1"),
         ([TARGET, "--seed", "-1"], "--seed must not be negative"),

@@ -11,7 +11,6 @@ and those that no longer show are reported as fixed.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -25,37 +24,20 @@ from hypothesis.database import ExampleDatabase
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
+from ..conformance.target import TargetError, load_attribute
 from .known import Baseline, Difference, reproducer
 from .machine import websocket_machine
 
 __all__ = ["FuzzReport", "TargetError", "fuzz", "load_target"]
 
 
-class TargetError(Exception):
-    """``MODULE:ATTR`` names nothing that builds a WebSocket."""
-
-
 def load_target(target: str) -> Callable[..., Any]:
-    """Import ``MODULE:ATTR`` (a class or a factory taking ``scope, receive, send``).
+    """Import ``MODULE:ATTR`` (a class or a factory taking ``scope, receive, send``), as ``check app`` imports an app.
 
     Raises:
         TargetError: malformed, not importable, or not callable.
     """
-    module_name, colon, attribute = target.partition(":")
-    if not colon or not module_name or not attribute:
-        msg = f"{target!r} is not MODULE:ATTR"
-        raise TargetError(msg)
-    try:
-        found: Any = importlib.import_module(module_name)
-    except Exception as error:  # an import runs arbitrary code: report whatever it raised
-        msg = f"cannot import {module_name!r}: {type(error).__name__}: {error}"
-        raise TargetError(msg) from None
-    for part in attribute.split("."):
-        try:
-            found = getattr(found, part)
-        except AttributeError:
-            msg = f"{module_name!r} has no attribute {attribute!r}"
-            raise TargetError(msg) from None
+    found = load_attribute(target)
     if not callable(found):
         msg = f"{target} is not a class or a factory"
         raise TargetError(msg)
