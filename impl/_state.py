@@ -11,6 +11,7 @@ moves where the spec says. A refused message raises and changes nothing.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,10 +19,19 @@ from ._context import context_from_scope
 from ._fields import FieldViolation
 from ._machine import Machine, Node, Step, compile_machine
 from .coverage import Coverage
-from .exceptions import PeerGoneError, ProtocolViolation
-from .spec import MESSAGE_TYPES, Side, SpecVersion, State, States
+from .exceptions import PeerGoneError, ProtocolViolation, UnknownVersionWarning
+from .spec import LATEST_VERSION, MESSAGE_TYPES, Side, SpecVersion, State, States
 
 __all__ = ["ConnectionState"]
+
+# What the servers announced that asgiws does not know, so that each is said once.
+_ANNOUNCED: set[str] = set()
+
+
+def _say_once(problem: str) -> None:
+    if problem not in _ANNOUNCED:
+        _ANNOUNCED.add(problem)
+        warnings.warn(f"{problem}; judging against {LATEST_VERSION.value}, the newest asgiws knows", UnknownVersionWarning, stacklevel=3)
 
 
 class ConnectionState:
@@ -39,6 +49,10 @@ class ConnectionState:
             version and no extensions.
         version: judge against this spec version instead of the scope's.
         coverage: count every judged message, allowed or refused, in this record.
+        strict: refuse a scope that announces a spec version asgiws does not
+            know (``ValueError``); by default such a connection is judged
+            against the newest version asgiws knows, with an
+            :class:`~asgiws.UnknownVersionWarning` once per announced version.
 
     Attributes:
         context: the facts the checks depend on (version, extensions, offer).
@@ -54,8 +68,17 @@ class ConnectionState:
         *,
         version: SpecVersion | str | None = None,
         coverage: Coverage | None = None,
+        strict: bool = False,
     ) -> None:
-        self.context = context = context_from_scope(scope or {}, version)
+        scope = scope or {}
+        try:
+            context = context_from_scope(scope, version)
+        except ValueError as error:
+            if strict or version is not None:  # an explicit version is the caller's mistake
+                raise
+            context = context_from_scope(scope, LATEST_VERSION)
+            _say_once(str(error))
+        self.context = context
         self.machine: Machine = compile_machine(context.version, context.denial)
         self.node: Node = self.machine.initial
         self.coverage = coverage

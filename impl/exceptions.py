@@ -40,6 +40,7 @@ __all__ = [
     "PeerGoneError",
     "ProtocolViolation",
     "UnexpectedDataError",
+    "UnknownVersionWarning",
     "WebSocketDisconnect",
     "WebSocketDisconnected",
     "WrongStateError",
@@ -137,4 +138,12 @@ class UnexpectedDataError(ProtocolViolation, KeyError):
     The message was valid and has been consumed; it is in ``message`` so that
     nothing is lost. It is a ``KeyError`` because that is what Starlette raised
     here (``KeyError('text')``).
+    """
+
+
+class UnknownVersionWarning(UserWarning):
+    """The server announced a spec version asgiws does not know; the connection is judged against the newest it knows.
+
+    Issued once per announced version. Pass ``strict=True`` to
+    ``asgiws.WebSocket`` to refuse such a connection instead.
     """

@@ -67,20 +67,25 @@ class WebSocket(StarletteWebSocket):
         send: the server's ``send`` callable.
         spec_version: judge against this spec version instead of the one the
             scope declares (``scope["asgi"]["spec_version"]``, "2.0" when absent).
+        strict: refuse a scope that declares a spec version asgiws does not
+            know. By default such a connection is judged against the newest
+            version asgiws knows, with an ``UnknownVersionWarning`` once per
+            declared version: a newer server is no reason to refuse a client.
 
     Raises:
-        ValueError: when the scope is not a ``websocket`` scope, or declares a
-            spec version asgiws does not know.
+        ValueError: when the scope is not a ``websocket`` scope, when
+            ``spec_version`` is not a version asgiws knows, or (with
+            ``strict``) when the scope declares one it does not know.
     """
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send, *, spec_version: SpecVersion | str | None = None) -> None:
+    def __init__(self, scope: Scope, receive: Receive, send: Send, *, spec_version: SpecVersion | str | None = None, strict: bool = False) -> None:
         if scope.get("type") != "websocket":
             msg = f"asgiws.WebSocket needs a 'websocket' scope, not {scope.get('type')!r} [WS-020]"
             raise ValueError(msg)
         HTTPConnection.__init__(self, scope)  # Starlette's WebSocket.__init__ would set its own state fields
         self._receive = receive
         self._send = send
-        self._connection_state = ConnectionState(scope, version=spec_version)
+        self._connection_state = ConnectionState(scope, version=spec_version, strict=strict)
         self._checked_receive, self._checked_send = wrap(self._connection_state, receive, send, guard_receive=True, convert_send_failure=True)
         if self._takes_the_checked_pair:
             # The checked pair becomes this object's own receive/send: a coroutine less per message.

@@ -157,3 +157,26 @@ def test_after_a_refused_message_passes_the_next_ones_are_judged_where_the_conne
     app = asgiws.check(closes_badly_then_talks, mode="record")
     run(app, Server(CONNECT))
     assert [v.error.clause for v in app.violations] == ["RFC-002", "RFC-016"]
+
+
+@pytest.mark.parametrize("mode", ["raise", "warn", "record"])
+def test_a_server_announcing_an_unknown_version_still_reaches_the_app_in_every_mode(mode: str) -> None:
+    # The middleware's promise is to leave traffic alone: a newer server is judged as the newest asgiws knows.
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append((await receive())["type"])
+        await send({"type": "websocket.accept"})
+
+    scope = {"type": "websocket", "asgi": {"version": "3.0", "spec_version": "3.7"}, "path": "/", "headers": []}
+
+    async def receive() -> Any:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Any) -> None:
+        pass
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", asgiws.UnknownVersionWarning)
+        asyncio.run(asgiws.check(app, mode=mode)(scope, receive, send))  # type: ignore[arg-type]
+    assert reached == ["websocket.connect"]

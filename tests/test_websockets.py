@@ -759,9 +759,19 @@ def test_the_constructor_refuses_what_is_not_a_websocket_scope() -> None:
     with pytest.raises(ValueError, match=r"^asgiws.WebSocket needs a 'websocket' scope, not 'http' \[WS-020\]$"):
         WebSocket({"type": "http"}, server.receive, server.send)
     with pytest.raises(ValueError, match=r"unknown ASGI WebSocket spec version '3\.0'"):
-        WebSocket(websocket_scope("3.0"), server.receive, server.send)
+        WebSocket(websocket_scope("3.0"), server.receive, server.send, strict=True)
     with pytest.raises(ValueError, match=r"unknown ASGI WebSocket spec version '1\.9'"):
         WebSocket(websocket_scope(), server.receive, server.send, spec_version="1.9")
+
+
+def test_a_server_announcing_a_version_asgiws_does_not_know_is_judged_as_the_newest_with_one_warning() -> None:
+    server = ScriptedServer()
+    with pytest.warns(asgiws.UnknownVersionWarning, match=r"'2\.9'; known versions are .*; judging against 2\.5, the newest asgiws knows"):
+        first = WebSocket(websocket_scope("2.9"), server.receive, server.send)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = WebSocket(websocket_scope("2.9"), server.receive, server.send)  # said once
+    assert first.spec_version is again.spec_version is SpecVersion.V2_5
 
 
 # -- Starlette's own tests, rewritten for an app built on asgiws.WebSocket ------------------
