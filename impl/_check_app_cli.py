@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._context import parse_version
+from ._fields import bad_token
 from .spec import LATEST_VERSION
 
 __all__ = ["EXIT_INCONCLUSIVE", "UsageError", "add_arguments", "run"]
@@ -27,7 +28,6 @@ __all__ = ["EXIT_INCONCLUSIVE", "UsageError", "add_arguments", "run"]
 EXIT_INCONCLUSIVE = 3
 _FORMATS = ("text", "json", "junit", "html", "sarif")
 _LEVELS = ("must", "should", "any")
-_TOKEN_CHARS = set('()<>@,;:\\"/[]?={} \t')
 
 
 class UsageError(Exception):
@@ -105,7 +105,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         if not path.startswith("/"):
             raise UsageError(f"--path {path!r} must start with '/' (for example /{path})")
     for name in chosen["subprotocol"]:
-        if not name or set(name) & _TOKEN_CHARS or not name.isascii():
+        if bad_token([name]):  # the scope check's own test (RFC 6455 §4.1)
             raise UsageError(f"--subprotocol {name!r} is not a token: no spaces, commas or separators (one name per --subprotocol)")
     if chosen["spec_version"] != "all":
         try:

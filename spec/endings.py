@@ -63,6 +63,8 @@ ENDING_RULES: dict[str, EndingRule] = {
             ("WS-024", "AMB-18"),
             "the application raised before answering the handshake: the client gets an HTTP 500 instead of its answer",
             (State.CONNECTING,),
+            # Once the client has gone, the error may escape (WS-042, AMB-33).
+            (State.CONNECTING, State.CONNECTED, State.RESPONSE),
         ),
         EndingRule(
             "outlives-connection",

@@ -245,3 +245,14 @@ def test_nothing_imports_the_source_folders_by_path(folder: str) -> None:
                 assert node.module.split(".")[0] not in {"spec", "impl"}, f"{path}:{node.lineno}"
             if isinstance(node, ast.Import):
                 assert all(a.name.split(".")[0] not in {"spec", "impl"} for a in node.names), f"{path}:{node.lineno}"
+
+
+def test_what_loads_on_first_use_is_exactly_each_module_s_own_names() -> None:
+    # The package's table of lazy names must not drift from the modules' __all__.
+    import importlib
+
+    lazy = spec._LOADED_ON_USE
+    for module in set(lazy.values()):
+        exported = set(importlib.import_module(f"asgiws.spec.{module}").__all__)
+        assert {name for name, home in lazy.items() if home == module} == exported, module
+    assert set(lazy) <= set(spec.__all__)

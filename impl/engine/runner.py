@@ -38,7 +38,7 @@ from .._context import VERSION_RANK
 from .._state import ConnectionState
 from ..coverage import Coverage
 from ..exceptions import PeerGoneError, ProtocolViolation
-from ..spec import ENDING_RULES, SEND_RAISES_SINCE, MessageType, Party, Side, States
+from ..spec import ENDING_RULES, SEND_RAISES_SINCE, MessageType, Party, Side, State, States
 from .actions import ClientAction, Connect, Disconnect, Pause, Vanish
 from .client import Client
 from .findings import Finding
@@ -172,11 +172,10 @@ def _findings(transcript: Transcript, server: SimulatedServer, seen: States) -> 
         return [_from_violation(error)]  # the app's own asgiws.WebSocket refused it before the server saw it
     states = (seen.receive.name, seen.send.name)
     findings = []
-    # An error that escapes after the client has gone is the application's
-    # right (WS-042, AMB-33): only one raised while the connection is open,
-    # or before the handshake is answered, is a finding.
-    crash = "raises-before-handshake" if _applies("raises-before-handshake", seen) else "raises-while-open"
-    if error is not None and not server.client_gone and _applies(crash, seen):
+    # Which states make an escaping error a finding is the ending rules' data
+    # (after the client has gone it never is: WS-042, AMB-33).
+    crash = "raises-before-handshake" if seen.send is State.CONNECTING else "raises-while-open"
+    if error is not None and _applies(crash, seen):
         findings.append(_crash(crash, states, error))
     if transcript.outcome is Outcome.TIMED_OUT and not _applies("handshake-unanswered", seen):
         findings.append(_ending("outlives-connection", None, states))
