@@ -114,20 +114,24 @@ class ConnectionState:
     def _take(self, steps: dict[str, Step], side: Side, message: Mapping[str, Any]) -> None:
         try:
             step = steps[message["type"]]
+        except Exception:  # no step for it here, or not a message at all
+            raise self.explain(side, message) from None
+        try:
             if step.check is not None:
                 step.check(message, self.context)
-        except Exception as problem:  # no step for it here, a broken rule, or not a message at all
-            raise self._refusal(side, message, problem) from None
-        self.node = step.next if step.guard is None else step.target(message)
+            node = step.next if step.guard is None else step.target(message)
+        except FieldViolation as problem:
+            raise self._invalid(step, side, message, problem) from None
+        except Exception as problem:  # a field whose own methods raise: not plain data
+            raise self.machine.unreadable(self.node, side, message, problem) from None
+        self.node = node
         if self.coverage is not None:
             self.coverage.allowed[step.pair] += 1
 
-    def _refusal(self, side: Side, message: Mapping[str, Any], problem: Exception) -> ProtocolViolation:
-        if not isinstance(problem, FieldViolation):
-            return self.explain(side, message)
+    def _invalid(self, step: Step, side: Side, message: Mapping[str, Any], problem: FieldViolation) -> ProtocolViolation:
         if self.coverage is not None:  # the pair was exercised, and refused
-            self.coverage.refused[self.node.steps(side)[message["type"]].pair] += 1
-        return self.machine.invalid(self.node, side, message, problem)
+            self.coverage.refused[step.pair] += 1
+        return self.machine.invalid(self.node, side, message, problem, step.pair.message_type)
 
     def follow(self, side: Side, message: Mapping[str, Any]) -> None:
         """Move as a message moves the connection, without judging it.

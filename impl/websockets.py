@@ -20,7 +20,7 @@ lists every place where the answer differs from Starlette's, and why.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -30,7 +30,7 @@ from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from . import spec
-from ._compiled import wrap
+from ._compiled import CheckedCalls
 from ._state import ConnectionState
 from .exceptions import NotConnectedError, PeerGoneError, UnexpectedDataError
 from .spec import MessageType, Side, SpecVersion, State
@@ -54,7 +54,7 @@ _MODES = ("text", "binary")
 _BAD_MODE = 'The "mode" argument should be "text" or "binary".'
 
 
-class WebSocket(StarletteWebSocket):
+class WebSocket(CheckedCalls, StarletteWebSocket):
     """A WebSocket connection whose every message is checked against the ASGI spec.
 
     Use it wherever Starlette's ``WebSocket`` is used: same constructor, same
@@ -86,18 +86,20 @@ class WebSocket(StarletteWebSocket):
         self._receive = receive
         self._send = send
         self._connection_state = ConnectionState(scope, version=spec_version, strict=strict)
-        self._checked_receive, self._checked_send = wrap(self._connection_state, receive, send, guard_receive=True, convert_send_failure=True)
-        if self._takes_the_checked_pair:
-            # The checked pair becomes this object's own receive/send: a coroutine less per message.
-            self.__dict__["receive"], self.__dict__["send"] = self._checked_receive, self._checked_send
 
-    #: Whether instances use the checked pair itself as ``receive``/``send``:
-    #: true unless a subclass overrides either (then its overrides are kept).
-    _takes_the_checked_pair = True
+    #: Whether ``receive_text()`` may await the server's ``receive()`` itself:
+    #: not in a subclass that overrides ``receive()``, which it then goes through.
+    _receives_itself = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._takes_the_checked_pair = cls.receive is WebSocket.receive and cls.send is WebSocket.send
+        # The data helpers hand their message to the server, and take it from
+        # it, themselves (a coroutine less per message); a subclass that
+        # overrides send() gets Starlette's senders, which go through it.
+        cls._receives_itself = cls.receive is WebSocket.receive
+        if cls.send is not WebSocket.send:
+            cls.send_text = StarletteWebSocket.send_text  # type: ignore[method-assign]
+            cls.send_bytes = StarletteWebSocket.send_bytes  # type: ignore[method-assign]
 
     # -- the two states, as Starlette names them ----------------------------------------
 
@@ -124,35 +126,6 @@ class WebSocket(StarletteWebSocket):
         """The spec version this connection is judged against."""
         return self._connection_state.context.version
 
-    # -- the two checked calls ------------------------------------------------------------
-
-    async def receive(self) -> Message:
-        """Receive the next ASGI message from the server, checked against the spec.
-
-        Raises:
-            NotConnectedError: after ``websocket.disconnect`` was received (raised
-                before waiting: nothing more can come).
-            WrongStateError: the server delivered a message the protocol does not
-                allow now (for example data before the accept).
-            InvalidMessageError: the message breaks its schema.
-        """
-        message: Message = await self._checked_receive()
-        return message
-
-    async def send(self, message: Message) -> None:
-        """Send an ASGI message to the server, after checking it against the spec.
-
-        A refused message raises before the server sees it and changes no state.
-
-        Raises:
-            NotConnectedError: after the close (or the end of a denial response).
-            PeerGoneError: after ``websocket.disconnect`` was received, or when the
-                server's ``send()`` raised ``OSError``; it is a ``WebSocketDisconnect``.
-            WrongStateError: a message the protocol does not allow now.
-            InvalidMessageError: the message breaks its schema.
-        """
-        await self._checked_send(message)
-
     # -- the handshake --------------------------------------------------------------------
 
     async def accept(self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None) -> None:
@@ -164,7 +137,10 @@ class WebSocket(StarletteWebSocket):
         """
         if _CONNECT in self._connection_state.node.receive:
             await self.receive()
-        await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())})
+        # An iterator is read once here; anything else that is not a list of
+        # pairs is the judge's to refuse (WS-028), not a TypeError of ours.
+        listed = [] if headers is None else list(headers) if isinstance(headers, Iterator) else headers
+        await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": listed})
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection; before the accept, this refuses it with HTTP 403.
@@ -259,7 +235,14 @@ class WebSocket(StarletteWebSocket):
         """
         state = self._connection_state
         # The common case inline (data can come now); _receive_data does the rest.
-        message = await (self.receive() if _RECEIVE_TYPE in state.node.receive else self._receive_data())
+        if _RECEIVE_TYPE in state.node.receive:
+            if self._receives_itself:  # a coroutine less per message
+                message = await self._receive()
+                self._received(message)
+            else:
+                message = await self.receive()
+        else:
+            message = await self._receive_data()
         if not state.node.receive:  # the disconnect: nothing more will come
             raise WebSocketDisconnect(message["code"], message.get("reason"))
         text: str | None = message.get("text")
@@ -309,14 +292,6 @@ class WebSocket(StarletteWebSocket):
                 yield await self.receive_json()
         except WebSocketDisconnect:
             pass
-
-    async def send_text(self, data: str) -> None:
-        """Send a text message."""
-        await self.send({"type": "websocket.send", "text": data})
-
-    async def send_bytes(self, data: bytes) -> None:
-        """Send a binary message."""
-        await self.send({"type": "websocket.send", "bytes": data})
 
     async def send_json(self, data: Any, mode: str = "text") -> None:
         """Send ``data`` as compact JSON, in a text message (``mode="text"``) or a binary one (``"binary"``)."""

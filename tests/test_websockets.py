@@ -662,11 +662,14 @@ def test_a_subclass_that_overrides_receive_and_send_keeps_its_overrides_and_the_
     assert server.sent == [{"type": "websocket.accept", "subprotocol": None, "headers": []}, {"type": "websocket.send", "text": "hi"}]
 
 
-def test_a_plain_websocket_takes_the_checked_pair_as_its_own_receive_and_send() -> None:
-    server = ScriptedServer()
-    ws = WebSocket(websocket_scope("2.5"), server.receive, server.send)
-    assert ws.receive is ws._checked_receive
-    assert ws.send is ws._checked_send
+def test_only_a_subclass_that_overrides_send_gets_starlettes_data_senders() -> None:
+    class Logged(WebSocket):
+        async def send(self, message: Message) -> None:
+            await super().send(message)
+
+    assert WebSocket.send_text is not starlette.websockets.WebSocket.send_text
+    assert Logged.send_text is starlette.websockets.WebSocket.send_text
+    assert Logged.send_bytes is starlette.websockets.WebSocket.send_bytes
 
 
 def test_forcing_the_application_state_is_honoured_by_send() -> None:
@@ -1451,7 +1454,7 @@ def test_every_violation_carries_a_note_pointing_at_asgiws_explain() -> None:
     assert caught.value.states == (State.CONNECTED, State.CONNECTED)
     assert caught.value.message_type == "websocket.accept"
     assert caught.value.allowed == ("websocket.send", "websocket.close")
-    assert caught.value.message is ACCEPT
+    assert caught.value.message == ACCEPT  # the judged copy
 
 
 @pytest.mark.parametrize(
