@@ -361,7 +361,7 @@ if not plain:  # everything but the plainest data message: the judge decides
 _DELIVER = """\
 try:
     await {send}(message)
-except OSError as failure:
+except OSError{as_failure}:
     state.send_failed()
     {failed}
 except BaseException:
@@ -457,12 +457,12 @@ class CheckedCalls:
 
     async def send_text(self, data: str) -> None:
         """Send a text message."""
-        message = {{"type": "{send_type}", "text": data}}
+        message: Message = {{"type": "{send_type}", "text": data}}
 {send_body}
 
     async def send_bytes(self, data: bytes) -> None:
         """Send a binary message."""
-        message = {{"type": "{send_type}", "bytes": data}}
+        message: Message = {{"type": "{send_type}", "bytes": data}}
 {send_body}
 
 
@@ -517,7 +517,8 @@ def _hot_path(tests: dict[str, str]) -> str:
 
     def send_body(how: str, failed: str, server: str) -> str:
         # Only a message the judge took can have moved the connection: the plainest stay put.
-        return "before = state.node\n" + judge("send", how, "before") + _DELIVER.format(send=server, failed=failed)
+        as_failure = " as failure" if "failure" in failed else ""
+        return "before = state.node\n" + judge("send", how, "before") + _DELIVER.format(send=server, failed=failed, as_failure=as_failure)
 
     strict_failed = "raise state.transport_error() from failure"
     return _HOT.format(

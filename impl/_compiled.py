@@ -398,7 +398,7 @@ class CheckedCalls:
 
     async def send_text(self, data: str) -> None:
         """Send a text message."""
-        message = {"type": "websocket.send", "text": data}
+        message: Message = {"type": "websocket.send", "text": data}
         state = self._connection_state
         before = state.node
         try:  # anything odd about the message is the judge's to explain
@@ -424,7 +424,7 @@ class CheckedCalls:
 
     async def send_bytes(self, data: bytes) -> None:
         """Send a binary message."""
-        message = {"type": "websocket.send", "bytes": data}
+        message: Message = {"type": "websocket.send", "bytes": data}
         state = self._connection_state
         before = state.node
         try:  # anything odd about the message is the judge's to explain
@@ -515,7 +515,7 @@ def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: 
             counts[step.pair] += 1
         try:
             await send(message)
-        except OSError as failure:
+        except OSError:
             state.send_failed()
             raise
         except BaseException:

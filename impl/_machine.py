@@ -289,9 +289,9 @@ class Machine:
             reason = Reason(spec.ViolationKind.INVALID_MESSAGE, clauses, "the server did not advertise this extension")
             text = f"{known.value!r} needs the {spec.MESSAGE_SCHEMAS[known].extension} extension, which the server did not advertise"
             return self._violation(node, side, message_type, reason, f"{text} [{clauses[0]}]", message)
-        reason = node.reasons[side].get(known)
-        if reason is None:  # the type is taken here: what failed was reading the message
+        if known not in node.reasons[side]:  # the type is taken here: what failed was reading the message
             return self.unreadable(node, side, message, None)
+        reason = node.reasons[side][known]
         own = node.own_allowed[side]
         if reason.kind is spec.ViolationKind.PEER_GONE:
             text = f"Cannot send {known.value!r}: the client has disconnected [{reason.clauses[0]}]"

@@ -98,8 +98,8 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         # overrides send() gets Starlette's senders, which go through it.
         cls._receives_itself = cls.receive is WebSocket.receive
         if cls.send is not WebSocket.send:
-            cls.send_text = StarletteWebSocket.send_text  # type: ignore[method-assign]
-            cls.send_bytes = StarletteWebSocket.send_bytes  # type: ignore[method-assign]
+            cls.send_text = StarletteWebSocket.send_text  # type: ignore[method-assign,assignment]
+            cls.send_bytes = StarletteWebSocket.send_bytes  # type: ignore[method-assign,assignment]
 
     # -- the two states, as Starlette names them ----------------------------------------
 
@@ -188,7 +188,7 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         state = self._connection_state
         if _RECEIVE_TYPE not in state.node.receive and self._connect_comes_first(state):
             await self.receive()  # the app accepted without receiving the connect: it comes first
-        message = await self.receive()
+        message: Message = await self.receive()
         if not state.node.receive:  # the disconnect: nothing more will come
             raise WebSocketDisconnect(message["code"], message.get("reason"))
         return message

@@ -81,7 +81,9 @@ _LOADED_ON_USE: dict[str, str] = {
     **dict.fromkeys(("CLAUSES", "Clause", "Level", "Party"), "clauses"),
     **dict.fromkeys(("ENDING_RULES", "EndingRule"), "endings"),
     **dict.fromkeys(("JOINT_CONSTRAINTS", "JOINT_TRANSITIONS", "JointConstraint", "JointTransition"), "joint"),
-    **dict.fromkeys(("EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNEXPECTED_DATA", "UNKNOWN_TYPE", "UNREADABLE", "Rejection", "ViolationKind"), "rejections"),
+    **dict.fromkeys(
+        ("EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNEXPECTED_DATA", "UNKNOWN_TYPE", "UNREADABLE", "Rejection", "ViolationKind"), "rejections"
+    ),
     **dict.fromkeys(
         (
             "EXTRA_KEYS_ALLOWED",

@@ -639,7 +639,8 @@ class Logged(WebSocket):
 
     async def receive(self) -> StarletteMessage:
         self.log.append("receive")
-        return await super().receive()
+        message: StarletteMessage = await super().receive()
+        return message
 
     async def send(self, message: StarletteMessage) -> None:
         self.log.append(message["type"])
@@ -667,9 +668,9 @@ def test_only_a_subclass_that_overrides_send_gets_starlettes_data_senders() -> N
         async def send(self, message: Message) -> None:
             await super().send(message)
 
-    assert WebSocket.send_text is not starlette.websockets.WebSocket.send_text
-    assert Logged.send_text is starlette.websockets.WebSocket.send_text
-    assert Logged.send_bytes is starlette.websockets.WebSocket.send_bytes
+    starlettes: dict[str, object] = {"send_text": starlette.websockets.WebSocket.send_text, "send_bytes": starlette.websockets.WebSocket.send_bytes}
+    assert all(getattr(WebSocket, name) is not method for name, method in starlettes.items())
+    assert all(getattr(Logged, name) is method for name, method in starlettes.items())
 
 
 def test_forcing_the_application_state_is_honoured_by_send() -> None:
