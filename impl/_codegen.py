@@ -305,7 +305,8 @@ def _fast_test(schema: MessageSchema) -> str:
         terms = [_FAST_TYPES[field.kind].format(v=f"({v} := {read})" if named else read)]
         # A field tested by an earlier alternative was read there; a later one is read here.
         terms += [f"{_variable(fields[other])} is None" for other in order[:index]]
-        terms += [f"message.get({other!r}) is None" for other in order[index + 1 :]]
+        # A later field is usually absent: an operator, not a call, says so.
+        terms += [f"({other!r} not in message or message[{other!r}] is None)" for other in order[index + 1 :]]
         terms += [_FAST_CHECKS[c.check].format(v=v) for c in field.constraints]
         alternatives.append("(" + " and ".join(terms) + ")")
     return " or ".join(alternatives)

@@ -336,7 +336,7 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None)
+                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None))
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )
         except Exception:
@@ -351,7 +351,7 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None)
+                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None))
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )
         except Exception:
@@ -378,7 +378,7 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None and v_text.isascii())
+                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None) and v_text.isascii())
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )
         except Exception:
@@ -404,7 +404,7 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None and v_text.isascii())
+                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None) and v_text.isascii())
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )
         except Exception:
@@ -430,7 +430,7 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None and v_text.isascii())
+                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None) and v_text.isascii())
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )
         except Exception:
@@ -480,7 +480,7 @@ def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: 
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None)
+                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None))
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )
         except Exception:
@@ -500,7 +500,7 @@ def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: 
         try:  # anything odd about the message is the judge's to explain
             step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None and v_text.isascii())
+                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None) and v_text.isascii())
                 or (message.get("bytes").__class__ is bytes and v_text is None)
             )
         except Exception:

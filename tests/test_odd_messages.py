@@ -201,3 +201,26 @@ def test_wrap_judges_a_copy_of_an_odd_mapping_the_server_delivered() -> None:
         assert state.states.receive is State.CONNECTED
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("headers", [5, 0, "", {}, b"x-a"])
+def test_accept_refuses_headers_that_are_not_pairs_with_a_typed_error(headers: Any) -> None:
+    async def run() -> None:
+        server = ScriptedServer(CONNECT)
+        ws = WebSocket(websocket_scope("2.5"), server.receive, server.send)
+        with pytest.raises(InvalidMessageError) as caught:
+            await ws.accept(headers=headers)
+        assert caught.value.field == "headers"
+        assert server.sent == []
+
+    asyncio.run(run())
+
+
+def test_accept_reads_an_iterator_of_headers_once() -> None:
+    async def run() -> None:
+        server = ScriptedServer(CONNECT)
+        ws = WebSocket(websocket_scope("2.5"), server.receive, server.send)
+        await ws.accept(headers=iter([(b"x-a", b"1")]))
+        assert server.sent == [{"type": "websocket.accept", "subprotocol": None, "headers": [(b"x-a", b"1")]}]
+
+    asyncio.run(run())
