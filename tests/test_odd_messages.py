@@ -224,3 +224,34 @@ def test_accept_reads_an_iterator_of_headers_once() -> None:
         assert server.sent == [{"type": "websocket.accept", "subprotocol": None, "headers": [(b"x-a", b"1")]}]
 
     asyncio.run(run())
+
+
+class Unhashable(str):
+    """A str subclass that cannot be looked up: its type reads fine, the lookup fails."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_a_type_that_cannot_be_looked_up_is_unreadable_not_unexpected() -> None:
+    async def run() -> None:
+        ws, server = await _accepted()
+        with pytest.raises(InvalidMessageError) as caught:
+            await ws.send({"type": Unhashable("websocket.send"), "text": "x"})
+        assert caught.value.clauses == UNREADABLE[Side.SEND]
+        assert "failed" in str(caught.value)
+        assert server.sent == []
+
+    asyncio.run(run())
+
+
+def test_receive_text_refuses_an_odd_delivery_with_a_typed_error() -> None:
+    async def run() -> None:
+        server = ScriptedServer(CONNECT, 7)  # type: ignore[arg-type]
+        ws = WebSocket(websocket_scope("2.5"), server.receive, server.send)
+        await ws.accept()
+        with pytest.raises(InvalidMessageError) as caught:
+            await ws.receive_text()
+        assert caught.value.clause == "WS-010"
+
+    asyncio.run(run())

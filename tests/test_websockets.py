@@ -672,6 +672,14 @@ def test_only_a_subclass_that_overrides_send_gets_starlettes_data_senders() -> N
     assert all(getattr(WebSocket, name) is not method for name, method in starlettes.items())
     assert all(getattr(Logged, name) is method for name, method in starlettes.items())
 
+    class Listening(WebSocket):
+        async def receive(self) -> Message:
+            message: Message = await super().receive()
+            return message
+
+    assert not Listening._receives_itself
+    assert all(getattr(Listening, name) is not method for name, method in starlettes.items())
+
 
 def test_forcing_the_application_state_is_honoured_by_send() -> None:
     ws, server = _connection("KK", denial=False)
