@@ -336,8 +336,8 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None))
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                ("text" in message and message["text"].__class__ is str and ("bytes" not in message or message["bytes"] is None))
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
@@ -351,8 +351,8 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None))
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                ("text" in message and message["text"].__class__ is str and ("bytes" not in message or message["bytes"] is None))
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
@@ -378,8 +378,13 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None) and v_text.isascii())
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
@@ -404,8 +409,13 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None) and v_text.isascii())
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
@@ -430,8 +440,13 @@ class CheckedCalls:
         try:  # anything odd about the message is the judge's to explain
             step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None) and v_text.isascii())
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
@@ -480,8 +495,8 @@ def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: 
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None))
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                ("text" in message and message["text"].__class__ is str and ("bytes" not in message or message["bytes"] is None))
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
@@ -500,8 +515,13 @@ def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: 
         try:  # anything odd about the message is the judge's to explain
             step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and ("bytes" not in message or message["bytes"] is None) and v_text.isascii())
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
