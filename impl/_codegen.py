@@ -370,20 +370,20 @@ except BaseException:
 """
 
 _STRICT = {
-    "receive": "    state.receive(message if message.__class__ is dict else plain_copy(message))",
-    "send": "    state.send(message)\n    judged = state.node",
+    "receive": "    state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))",
+    "send": "    state._take(before.send, _SEND, message)\n    judged = state.node",
 }
 _LENIENT = {
     "receive": """\
     if on_violation is None:
-        state.receive(message if message.__class__ is dict else plain_copy(message))
+        state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
     else:
         _judge_leniently(state, on_violation, _RECEIVE, message)
 elif counts is not None:
     counts[step.pair] += 1""",
     "send": """\
     if on_violation is None:
-        state.send(message)
+        state._take(before.send, _SEND, message)
     else:
         _judge_leniently(state, on_violation, _SEND, message)
     judged = state.node
@@ -452,6 +452,10 @@ class CheckedCalls:
             InvalidMessageError: the message breaks its schema.
         """
         {copy}
+{send_body}
+
+    async def _send_message(self, message: Message) -> None:
+        """:meth:`send` for a message this class built itself: nobody else holds it, so it is not copied."""
 {send_body}
 
     async def send_text(self, data: str) -> None:

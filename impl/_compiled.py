@@ -342,7 +342,7 @@ class CheckedCalls:
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
-            state.receive(message if message.__class__ is dict else plain_copy(message))
+            state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
         return message
 
     def _received(self, message: Any) -> None:
@@ -357,7 +357,7 @@ class CheckedCalls:
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
-            state.receive(message if message.__class__ is dict else plain_copy(message))
+            state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
 
     async def send(self, message: Any) -> None:
         """Send an ASGI message to the server, after checking it against the spec.
@@ -389,7 +389,37 @@ class CheckedCalls:
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
-            state.send(message)
+            state._take(before.send, _SEND, message)
+            judged = state.node
+        try:
+            await self._send(message)
+        except OSError as failure:
+            state.send_failed()
+            raise state.transport_error() from failure
+        except BaseException:
+            if not plain and state.node is judged:
+                state.node = before
+            raise
+
+    async def _send_message(self, message: Message) -> None:
+        """:meth:`send` for a message this class built itself: nobody else holds it, so it is not copied."""
+        state = self._connection_state
+        before = state.node
+        try:  # anything odd about the message is the judge's to explain
+            step = before.send[message["type"]]
+            plain = step.stays and (
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
+            )
+        except Exception:
+            plain = False
+        if not plain:  # everything but the plainest data message: the judge decides
+            state._take(before.send, _SEND, message)
             judged = state.node
         try:
             await self._send(message)
@@ -420,7 +450,7 @@ class CheckedCalls:
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
-            state.send(message)
+            state._take(before.send, _SEND, message)
             judged = state.node
         try:
             await self._send(message)
@@ -451,7 +481,7 @@ class CheckedCalls:
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
-            state.send(message)
+            state._take(before.send, _SEND, message)
             judged = state.node
         try:
             await self._send(message)
@@ -502,7 +532,7 @@ def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: 
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
             if on_violation is None:
-                state.receive(message if message.__class__ is dict else plain_copy(message))
+                state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
             else:
                 _judge_leniently(state, on_violation, _RECEIVE, message)
         elif counts is not None:
@@ -527,7 +557,7 @@ def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: 
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
             if on_violation is None:
-                state.send(message)
+                state._take(before.send, _SEND, message)
             else:
                 _judge_leniently(state, on_violation, _SEND, message)
             judged = state.node

@@ -24,6 +24,8 @@ from .spec import LATEST_VERSION, MESSAGE_TYPES, Side, SpecVersion, State, State
 
 __all__ = ["ConnectionState"]
 
+_RECEIVE, _SEND = Side.RECEIVE, Side.SEND
+
 # What the servers announced that asgiws does not know, so that each is said once.
 _ANNOUNCED: set[str] = set()
 
@@ -103,15 +105,15 @@ class ConnectionState:
 
     def receive(self, message: Mapping[str, Any]) -> None:
         """Take a message the server delivered through ``receive()``."""
-        self._take(self.node.receive, Side.RECEIVE, message)
-        if not self.node.receive:  # that was the disconnect: its code answers later sends
-            self.disconnect = message
+        self._take(self.node.receive, _RECEIVE, message)
 
     def send(self, message: Mapping[str, Any]) -> None:
         """Take a message the application passes to ``send()``."""
-        self._take(self.node.send, Side.SEND, message)
+        self._take(self.node.send, _SEND, message)
 
     def _take(self, steps: dict[str, Step], side: Side, message: Mapping[str, Any]) -> None:
+        # What receive() and send() do; the generated checked calls call it
+        # directly, a call less for every message the judge decides.
         try:
             step = steps[message["type"]]
         except Exception:  # no step for it here, or not a message at all
@@ -125,6 +127,8 @@ class ConnectionState:
         except Exception as problem:  # a field whose own methods raise: not plain data
             raise self.machine.unreadable(self.node, side, message, problem) from None
         self.node = node
+        if side is _RECEIVE and not node.receive:  # that was the disconnect: its code answers later sends
+            self.disconnect = message
         if self.coverage is not None:
             self.coverage.allowed[step.pair] += 1
 

@@ -87,9 +87,11 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         self._send = send
         self._connection_state = ConnectionState(scope, version=spec_version, strict=strict)
 
-    #: Whether ``receive_text()`` may await the server's ``receive()`` itself:
-    #: not in a subclass that overrides ``receive()``, which it then goes through.
+    #: Whether the helpers may await the server's ``receive()`` and ``send()``
+    #: themselves: not in a subclass that overrides ``receive()`` or ``send()``,
+    #: whose override they then go through, as Starlette's helpers do.
     _receives_itself = True
+    _sends_itself = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -97,7 +99,8 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         # it, themselves (a coroutine less per message); a subclass that
         # overrides send() gets Starlette's senders, which go through it.
         cls._receives_itself = cls.receive is WebSocket.receive
-        if cls.send is not WebSocket.send:
+        cls._sends_itself = cls.send is WebSocket.send
+        if not cls._sends_itself:
             cls.send_text = StarletteWebSocket.send_text  # type: ignore[method-assign,assignment]
             cls.send_bytes = StarletteWebSocket.send_bytes  # type: ignore[method-assign,assignment]
 
@@ -140,7 +143,8 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         # An iterator is read once here; anything else that is not a list of
         # pairs is the judge's to refuse (WS-028), not a TypeError of ours.
         listed = [] if headers is None else list(headers) if isinstance(headers, Iterator) else headers
-        await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": listed})
+        message = {"type": "websocket.accept", "subprotocol": subprotocol, "headers": listed}
+        await (self._send_message(message) if self._sends_itself else self.send(message))
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection; before the accept, this refuses it with HTTP 403.
@@ -160,8 +164,9 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
             why = node.reasons[Side.SEND][MessageType.CLOSE]
             if why.kind is spec.ViolationKind.PEER_GONE or not node.allowed[Side.SEND]:
                 return  # already closed, one way or the other
+        message = {"type": "websocket.close", "code": code, "reason": reason or ""}
         try:
-            await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+            await (self._send_message(message) if self._sends_itself else self.send(message))
         except PeerGoneError:
             # Only the server's OSError gets here (a close after the disconnect
             # returned above): the connection is gone, which is what we wanted.

@@ -62,6 +62,7 @@ AWAIT_POINTS: dict[str, tuple[bool, Call]] = {
     # name: (accepted first, the call)
     "accept": (False, lambda ws: ws.accept()),
     "send": (True, lambda ws: ws.send({"type": "websocket.send", "text": "x"})),
+    "send_accept": (False, lambda ws: ws.send({"type": "websocket.accept"})),
     "send_text": (True, lambda ws: ws.send_text("x")),
     "send_bytes": (True, lambda ws: ws.send_bytes(b"x")),
     # Not the plainest data: the judge takes these (and they stay where they are).
