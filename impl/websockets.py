@@ -303,10 +303,8 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         if mode not in _MODES:
             raise RuntimeError(_BAD_MODE)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        if mode == "text":
-            await self.send({"type": "websocket.send", "text": text})
-        else:
-            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+        message = {"type": "websocket.send", "text": text} if mode == "text" else {"type": "websocket.send", "bytes": text.encode("utf-8")}
+        await (self._send_message(message) if self._sends_itself else self.send(message))
 
 
 class WebSocketClose:

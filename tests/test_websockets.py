@@ -657,10 +657,17 @@ def test_a_subclass_that_overrides_receive_and_send_keeps_its_overrides_and_the_
         await ws.send_text(await ws.receive_text())
         with pytest.raises(InvalidMessageError):
             await ws.send({"type": "websocket.send", "text": 1})
+        await ws.send_json([1])
+        await ws.close()
 
     asyncio.run(talk())
-    assert ws.log == ["receive", "websocket.accept", "receive", "websocket.send", "websocket.send"]
-    assert server.sent == [{"type": "websocket.accept", "subprotocol": None, "headers": []}, {"type": "websocket.send", "text": "hi"}]
+    assert ws.log == ["receive", "websocket.accept", "receive", "websocket.send", "websocket.send", "websocket.send", "websocket.close"]
+    assert server.sent == [
+        {"type": "websocket.accept", "subprotocol": None, "headers": []},
+        {"type": "websocket.send", "text": "hi"},
+        {"type": "websocket.send", "text": "[1]"},
+        {"type": "websocket.close", "code": 1000, "reason": ""},
+    ]
 
 
 def test_only_a_subclass_that_overrides_send_gets_starlettes_data_senders() -> None:
