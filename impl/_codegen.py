@@ -13,12 +13,14 @@ Two things are generated, both from ``asgiws.spec`` and nothing else:
   costs a few calls per field on every message). Every branch comes from a
   ``Field`` or a ``Constraint``; a field newer than the connection's spec
   version is gated on ``ctx.version``.
-* :func:`wrap`, the checked ``receive``/``send`` pair that ``asgiws.WebSocket``
-  and the middleware put between an application and its server. Each side's
-  data message (the one unguarded self-loop of its table) is
-  accepted inline when the plainest test on its fields passes; anything else
-  goes to the judge, ``ConnectionState``, which alone decides what a message
-  does to the connection.
+* the checked calls between an application and its server: ``CheckedCalls``,
+  the ``receive()``/``send()`` and data senders ``asgiws.WebSocket`` inherits,
+  and :func:`wrap`, the checked ``receive``/``send`` pair the middleware hands
+  an application. Both are filled in from one template of the inline
+  judgment: each side's data message (the one unguarded self-loop of its
+  table) is accepted inline when the plainest test on its fields passes;
+  anything else goes to the judge, ``ConnectionState``, which alone decides
+  what a message does to the connection.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``ConnectionState``: the one judge of what a message does to a connection.
 
 Everything that checks a message holds one of these and calls it:
-``asgiws.WebSocket`` and the live middleware (through the checked
-``receive``/``send`` of ``asgiws._compiled.wrap``), the simulated server of the
+``asgiws.WebSocket`` and the live middleware (through the checked calls
+generated into ``asgiws._compiled``), the simulated server of the
 app checker, and the generated tests. It keeps the connection's node in the
 compiled machine (``asgiws._machine``): a message is looked up there, its
 fields are checked by the function generated from its schema, and the node

@@ -4,12 +4,14 @@ It is a subclass of ``starlette.websockets.WebSocket`` with the same methods,
 the same states and the same exceptions, so a FastAPI or Starlette endpoint can
 take it unchanged. What differs is where the rules come from: ``receive()`` and
 ``send()`` hold no ``if/elif`` of their own. Each connection holds a
-:class:`~asgiws.ConnectionState`, the one judge, and its ``receive``/``send``
-are the checked pair built around the server's callables by
-``asgiws._compiled.wrap``: the judge looks the message type up in the compiled
-node for the current pair of states, runs the field check generated from the
-message's schema, and moves to the node the spec says. A refused message
-raises before anything reaches the server, and leaves both states as they were.
+:class:`~asgiws.ConnectionState`, the one judge, and its ``receive()``,
+``send()``, ``send_text()`` and ``send_bytes()`` are the checked calls
+generated into ``asgiws._compiled.CheckedCalls``: the plainest data message is
+taken inline, and anything else goes to the judge, which looks the message
+type up in the compiled node for the current pair of states, runs the field
+check generated from the message's schema, and moves to the node the spec
+says. A refused message raises before anything reaches the server, and leaves
+both states as they were.
 
 The helpers (``accept``, ``receive_text``, ``close``...) keep Starlette's
 behaviour wherever Starlette is right, and ask the same compiled node wherever
