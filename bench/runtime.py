@@ -11,6 +11,11 @@ median over rounds, which shrugs off a noisy neighbour better than a ratio of
 two medians would. Import time is measured in fresh interpreters: what
 ``import asgiws`` adds to ``import starlette.websockets``, in milliseconds.
 
+``send`` hands the class a dict the caller keeps, so asgiws copies it before
+judging it (what is judged is then what the server reads); ``send_text`` and
+``receive_text``, the helpers applications mostly call, are in the table too,
+for the path where asgiws builds the message itself.
+
 Run: ``python bench/runtime.py [--rounds N] [--quick]``. The last line is
 ``receive=R send=S connection=C import_ms=M`` (ratios, and milliseconds; lower
 is better). The goals: ``receive`` and ``send`` at most 0.75, ``connection``
@@ -84,6 +89,24 @@ def send_loop(cls: type[StarletteWebSocket]) -> Loop:
     return run
 
 
+def send_text_loop(cls: type[StarletteWebSocket]) -> Loop:
+    async def run(n: int) -> None:
+        send_text, text = _connected(cls).send_text, SENT["text"]
+        for _ in range(n):
+            await send_text(text)
+
+    return run
+
+
+def receive_text_loop(cls: type[StarletteWebSocket]) -> Loop:
+    async def run(n: int) -> None:
+        receive_text = _connected(cls).receive_text
+        for _ in range(n):
+            await receive_text()
+
+    return run
+
+
 CONVERSATION = [{"type": "websocket.connect"}] + [RECEIVED] * 8 + [{"type": "websocket.disconnect", "code": 1000}]
 
 
@@ -119,7 +142,13 @@ async def _time(loop: Loop, n: int) -> float:
 
 def measure(rounds: int, sizes: dict[str, int]) -> dict[str, dict[str, list[float]]]:
     """Per case and class, the time per operation (ns) of every round."""
-    cases = {"receive": receive_loop, "send": send_loop, "connection": connection_loop}
+    cases = {
+        "receive": receive_loop,
+        "send": send_loop,
+        "receive_text": receive_text_loop,
+        "send_text": send_text_loop,
+        "connection": connection_loop,
+    }
     results: dict[str, dict[str, list[float]]] = {case: {name: [] for name in CLASSES} for case in cases}
 
     async def run() -> None:
@@ -171,7 +200,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="small batches, for a smoke test")
     args = parser.parse_args(argv)
     scale = 20 if args.quick else 1
-    sizes = {"receive": 100_000 // scale, "send": 100_000 // scale, "connection": 5_000 // scale}
+    per_message = 100_000 // scale
+    sizes = {"receive": per_message, "send": per_message, "receive_text": per_message, "send_text": per_message, "connection": 5_000 // scale}
     results = measure(args.rounds, sizes)
     imports = import_times(max(5, args.rounds // 2))
 
