@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import keyword
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
@@ -40,24 +42,62 @@ def _versions(spec_version: str) -> list[SpecVersion]:
 
 
 def reproducer(target: str, script: Script, finding: Finding) -> str:
-    """A pytest test that replays ``script`` against ``target`` and fails while the violation remains."""
-    module, _, attribute = target.partition(":")
-    actions = sorted({type(action).__name__ for action in (*script.messages, script.leave)})
-    name = f"test_{finding.clause.lower().replace('-', '_')}_{(finding.message_type or 'ending').replace('.', '_')}"
+    """A pytest test that replays ``script`` against ``target`` and fails while the violation remains.
+
+    It is built from values: its name is made of identifier characters only,
+    and every text the application chose (the message type, the exception's
+    text) reaches the source through ``repr()``, as a string literal. So it
+    compiles whatever the app sent, and running it runs nothing the app wrote
+    but the app itself.
+    """
+    actions = sorted({type(action).__name__ for action in _actions(script)})
+    name = _identifier(f"test_{finding.clause}_{finding.message_type or 'ending'}")
+    found = f"asgiws check app found: {finding.detail}"
     return (
         f"def {name}() -> None:\n"
-        f'    """asgiws check app found: {finding.detail.replace(chr(34), chr(39))}"""\n'
+        f"    {found!r}\n"
         f"    from asgiws.conformance import Script, replay\n"
         f"    from asgiws.engine import {', '.join(actions)}\n"
-        f"    from {module} import {_imported(attribute)}\n\n"
+        f"{_app_import(target)}\n"
         f"    script = {script!r}\n"
-        f"    assert replay(app, script) == [], 'still breaks {finding.clause}'\n"
+        f"    assert replay(app, script) == [], {f'still breaks {finding.clause}'!r}\n"
     )
 
 
+#: A reproducer's name is at most this long: a name is for reading, not for holding the whole message type.
+NAME_LENGTH = 80
+
+
+def _identifier(text: str) -> str:
+    # Only ASCII letters, digits and underscores: whatever the app called its
+    # message, the name is one token that Python reads as a name.
+    name = re.sub(r"\W+", "_", text, flags=re.ASCII).strip("_").lower()[:NAME_LENGTH].rstrip("_")
+    return name if name.startswith("test_") and name.isidentifier() else "test_finding"
+
+
+def _actions(script: Script) -> Iterator[object]:
+    # Every action the script's repr names, the overlapping client's too.
+    while True:
+        yield from (*script.messages, script.leave)
+        if script.meanwhile is None:
+            return
+        script = script.meanwhile
+
+
+def _app_import(target: str) -> str:
+    # `from main import app` when the target is plainly written; otherwise the
+    # target is data, loaded the way the checker loaded it.
+    module, _, attribute = target.partition(":")
+    if all(part.isidentifier() and not keyword.iskeyword(part) for part in (*module.split("."), *attribute.split("."))):
+        return f"    from {module} import {_imported(attribute)}\n"
+    return f"    from asgiws.conformance import load_app\n\n    app = load_app({target!r})\n"
+
+
 def _imported(attribute: str) -> str:
-    head = attribute.split(".", maxsplit=1)[0]
-    return head if head == "app" and "." not in attribute else f"{head} as app"
+    head, _, rest = attribute.partition(".")
+    if not rest:
+        return head if head == "app" else f"{head} as app"
+    return f"{head} as _found\n    app = _found.{rest}"
 
 
 def replay(app: ASGIApp, script: Script, *, timeout: float = 5.0) -> list[str]:
