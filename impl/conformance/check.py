@@ -18,23 +18,29 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import AbstractAsyncContextManager, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .._context import parse_version
 from ..coverage import Coverage
-from ..engine import ASGIApp, Finding, Handshake, SendBytes, SendText, Transcript, split_target
+from ..engine import ASGIApp, Finding, Handshake, Outcome, SendBytes, SendText, Transcript, split_target
 from ..spec import LATEST_VERSION, MessageType, Party, SpecVersion
 from .report import Report, Route, Violation
 from .script import Script, run_script, scripts
 from .target import TargetError, lifespan, load_app
 
-__all__ = ["OUTPUT_EXCERPT", "Progress", "check_app", "replay", "reproducer"]
+__all__ = ["ESTABLISHED", "NAME_LENGTH", "OUTPUT_EXCERPT", "Progress", "check_app", "replay", "reproducer"]
 
 FindingKey = tuple[str, str | None, tuple[str, str], str | None]
 
 _AFTER_OTHERS = "; shown after earlier connections: the app keeps state between connections, so in a fresh process the reproducer may need them too"
+
+#: After this many connections, all of which ran into the timeout, the check
+#: stops: each costs the whole timeout, and the next would only show it again.
+ESTABLISHED = 2
+_COSTLY = (Outcome.TIMED_OUT, Outcome.STALLED)
+_STOPPED = f"; every connection ran into the timeout, so the check stopped after {ESTABLISHED}"
 
 
 def _versions(spec_version: str) -> list[SpecVersion]:
@@ -121,6 +127,11 @@ class Progress:
     examples: int
     planned: int
     findings: int
+
+
+class _Established(BaseException):
+    # A BaseException, so that Hypothesis lets it through instead of shrinking it.
+    """Every connection so far ran into the timeout: the check has its finding."""
 
 
 @dataclass(frozen=True)
@@ -219,10 +230,8 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
 
     seen: set[FindingKey] = set()
     found: dict[FindingKey, tuple[Script, Finding]] = {}
-    counter = {"examples": 0, "round": 0}
-    with _captured():
-        startup = lifespan(application, options.timeout)
-        state = runner.run(startup.__aenter__())  # once, before any connection (WS-054)
+    counter = {"examples": 0, "round": 0, "costly": 0}
+    startup, state = _started(runner, application, options.timeout)
 
     def run(script: Script) -> tuple[list[Finding], str]:
         coverage = Coverage()
@@ -231,6 +240,7 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
                 run_script(application, script, timeout=options.timeout, coverage=coverage, state=state, handshake=options.handshake)
             )
         _count(report, script.path, transcript, coverage)
+        counter["costly"] += transcript.outcome in _COSTLY
         # The simulated server delivers only what a server may: a finding
         # against it is never the application's (AMB-32).
         return [f for f in transcript.findings if f.side is Party.APPLICATION], output.getvalue()
@@ -239,7 +249,14 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
         if progress is not None:
             progress(Progress(phase, counter["round"], options.max_examples, len(seen)))
 
+    def established() -> bool:
+        # Every connection so far ran into the timeout: that is the finding,
+        # and more connections would cost the timeout each to show it again.
+        return counter["costly"] >= ESTABLISHED and counter["costly"] == counter["examples"]
+
     def new_violation(script: Script) -> bool:
+        if established():
+            raise _Established  # out of Hypothesis at once, without shrinking anything more
         counter["examples"] += 1
         counter["round"] += 1
         findings, _ = run(script)
@@ -250,8 +267,9 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
         return bool(fresh)
 
     # The default profile, not whichever one the caller's test suite loaded.
-    default = settings.get_profile("default")
-    budget = settings(default, max_examples=options.max_examples, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    budget = settings(
+        settings.get_profile("default"), max_examples=options.max_examples, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     strategy = scripts(
         list(options.versions),
         list(options.paths),
@@ -268,6 +286,9 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
                 minimal = find(strategy, new_violation, settings=budget, random=random.Random(options.seed))
             except NoSuchExample:
                 break
+            except _Established:
+                _keep(report, target, seen, [(script, replace(f, detail=f.detail + _STOPPED), "") for script, f in found.values()])
+                break
             except Flaky:
                 # The app keeps state across connections (a shared room, a
                 # cache), so a script does not always show the same thing
@@ -275,17 +296,28 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
                 minimal = next(iter(found.values()))[0]
             # The shrunk script: keep what it shows that is new, with its own reproducer.
             findings, printed = run(minimal)
-            fresh = [f for f in findings if f.key not in seen]
-            if not fresh:  # it showed it only after other connections: say so
-                first = next(iter(found.values()))[1]
-                fresh = [replace(first, detail=first.detail + _AFTER_OTHERS)]
-            for finding in fresh:
-                seen.add(finding.key)
-                report.add(_violation(target, minimal, finding, printed))
+            # Nothing new: it showed it only after other connections; say so.
+            fresh = [f for f in findings if f.key not in seen] or [replace(f, detail=f.detail + _AFTER_OTHERS) for _, f in list(found.values())[:1]]
+            _keep(report, target, seen, [(minimal, finding, printed) for finding in fresh])
     finally:
         with _captured():
             runner.run(startup.__aexit__(None, None, None))
         report.examples = counter["examples"]
+
+
+def _started(runner: asyncio.Runner, application: ASGIApp, timeout: float) -> tuple[AbstractAsyncContextManager[dict[str, Any]], dict[str, Any]]:
+    # The lifespan startup, once, before any connection (WS-054).
+    with _captured():
+        startup = lifespan(application, timeout)
+        return startup, runner.run(startup.__aenter__())
+
+
+def _keep(report: Report, target: str, seen: set[FindingKey], shown: list[tuple[Script, Finding, str]]) -> None:
+    # Each finding not reported yet, with the script that showed it and what the app printed.
+    for script, finding, printed in shown:
+        if finding.key not in seen:
+            seen.add(finding.key)
+            report.add(_violation(target, script, finding, printed))
 
 
 @contextmanager
