@@ -16,6 +16,7 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
@@ -127,6 +128,20 @@ def _html_tags(page: str) -> set[str]:
 APP_TAGS = {"html", "meta", "title", "style", "h1", "h2", "p", "code", "table", "tr", "th", "td", "details", "summary", "pre", "figure"}
 
 
+def _check_markup(render: Callable[[str], str], tags: set[str]) -> None:
+    # JUnit parses as XML, HTML holds only the page's own elements, SARIF is ASCII and its messages show nothing active.
+    junit = render("junit")
+    _clean(junit, allowed="\n")
+    ET.fromstring(junit)
+    html = render("html")
+    _clean(html, allowed="\t\n")
+    assert _html_tags(html) <= tags
+    sarif = render("sarif")
+    assert sarif.isascii()
+    (result,) = json.loads(sarif)["runs"][0]["results"]
+    _clean(result["message"]["text"])
+
+
 @settings(max_examples=150)
 @given(hostile)
 def test_every_app_report_format_parses_and_shows_nothing_active(text: str) -> None:
@@ -138,16 +153,7 @@ def test_every_app_report_format_parses_and_shows_nothing_active(text: str) -> N
     assert report.render("json").isascii()
     assert data["violations"][0]["path"] == well_formed("/" + text)  # JSON keeps the app's text, surrogates aside
     assert data["violations"][0]["output"] == well_formed(f"the app printed {text}\n{text}")
-    junit = report.render("junit")
-    _clean(junit, allowed="\n")
-    ET.fromstring(junit)
-    html = report.render("html")
-    _clean(html, allowed="\t\n")
-    assert _html_tags(html) <= APP_TAGS
-    sarif = report.render("sarif")
-    assert sarif.isascii()
-    (result,) = json.loads(sarif)["runs"][0]["results"]
-    _clean(result["message"]["text"])
+    _check_markup(report.render, APP_TAGS)
 
 
 # -- server reports ------------------------------------------------------------------------------
@@ -204,16 +210,7 @@ def test_every_server_report_format_parses_and_shows_nothing_active(text: str) -
     _clean(report.render("text"), allowed="\t\n")
     assert report.render("json").isascii()
     assert json.loads(report.render("json"))["server"]["spec_version"] == well_formed(text)
-    junit = report.render("junit")
-    _clean(junit, allowed="\n")
-    ET.fromstring(junit)
-    html = report.render("html")
-    _clean(html, allowed="\t\n")
-    assert _html_tags(html) <= SERVER_TAGS
-    sarif = report.render("sarif")
-    assert sarif.isascii()
-    (result,) = json.loads(sarif)["runs"][0]["results"]
-    _clean(result["message"]["text"])
+    _check_markup(report.render, SERVER_TAGS)
     matrix = Matrix([(text, {text: text}, report)])
     for fmt in ("text", "html"):
         _clean(matrix.render(fmt), allowed="\t\n")

@@ -178,8 +178,11 @@ def check_app(
         max_examples: examples per round of exploration.
         seed: make the exploration repeatable.
         timeout: how long a busy application may run after its client is done.
-            It also bounds the application's lifespan startup; a startup that
-            fails or never answers is reported in ``Report.error``.
+            It also bounds the application's lifespan startup (a startup that
+            fails or never answers is reported in ``Report.error``) and how
+            long it may hold the event loop without awaiting before the
+            watchdog interrupts it. When the first ``ESTABLISHED`` connections
+            all run into it, the check stops there, with that finding.
         progress: called after every example with a :class:`Progress`.
         handshake: how clients connect (headers, cookies, Origin, client
             address, scheme); a browser at ``http://localhost:8000`` by default.
