@@ -27,7 +27,7 @@ from ._context import parse_version
 from ._fields import bad_token
 from .spec import LATEST_VERSION
 
-__all__ = ["EXIT_INCONCLUSIVE", "UsageError", "add_arguments", "run"]
+__all__ = ["EXIT_INCONCLUSIVE", "EXIT_INTERRUPTED", "STALL_FACTOR", "STALL_MARGIN", "UsageError", "add_arguments", "run"]
 
 #: ``conformant`` was not earned: nothing past the handshake was tested somewhere.
 EXIT_INCONCLUSIVE = 3
@@ -251,6 +251,9 @@ def _check(
 
 # -- the guard: the check in a child process ------------------------------------------------------
 
+#: The guarded check was interrupted by the user (Ctrl-C), as shells number it.
+EXIT_INTERRUPTED = 130
+
 #: The child may go this many times ``--timeout``, plus ``STALL_MARGIN`` seconds,
 #: without finishing an example; then it is ended (exit status 2).
 STALL_FACTOR = 10
@@ -278,8 +281,12 @@ def _guarded(args: argparse.Namespace, *, bar: bool) -> int:
     relays = [_relay(out, sys.stdout), _relay(err, sys.stderr)]
     into.write(payload.encode())
     into.close()
-    status, stalled = _watch(beats, stall)
-    if stalled:  # it stopped finishing examples: end it, by its PID
+    try:
+        status, stalled = _watch(beats, stall)
+    except KeyboardInterrupt:  # the user's Ctrl-C: the child is ended too, and no traceback
+        status, stalled = EXIT_INTERRUPTED, True
+        print("asgiws check app: interrupted; no verdict", file=sys.stderr)
+    if stalled:  # it stopped finishing examples, or the user stopped it: end it, by its PID
         child.kill()
     returned = child.wait(STALL_MARGIN)
     os.close(beats)

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from asgiws._check_app_cli import STALL_FACTOR, STALL_MARGIN, _child
+from asgiws import _check_app_cli
+from asgiws._check_app_cli import EXIT_INTERRUPTED, STALL_FACTOR, STALL_MARGIN, _child
 from asgiws.cli import _parser, main
 from asgiws.conformance import ESTABLISHED, Script, check_app, load_app
 from asgiws.conformance.script import run_script
@@ -185,3 +186,12 @@ def test_the_guarded_child_beats_once_per_example_then_gives_its_status(monkeypa
     assert json.loads(captured.out)["conformant"] is True
     assert "4/200 examples" not in captured.err
     assert "4/4 examples" in captured.err  # the bar, drawn for the terminal of the process that watches
+
+
+def test_a_ctrl_c_ends_the_child_too_without_a_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupted(beats: int, stall: float) -> tuple[int | None, bool]:
+        raise KeyboardInterrupt  # as the user's Ctrl-C reaches the watching process
+
+    monkeypatch.setattr(_check_app_cli, "_watch", interrupted)
+    assert main(["check", "app", "examples.apps.echo:app", "--path", "/ws"]) == EXIT_INTERRUPTED
+    assert capsys.readouterr().err == "asgiws check app: interrupted; no verdict\n"

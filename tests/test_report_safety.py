@@ -286,3 +286,19 @@ def test_the_check_reports_a_hostile_finding_with_a_reproducer_that_replays_it(a
     (violation,) = report.violations
     _replays(violation.reproducer, violation.clause)
     assert "PWNED" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("target", "imported"),
+    [
+        ("chat.main:app", "    from chat.main import app\n"),
+        ("chat.main:application", "    from chat.main import application as app\n"),
+        ("chat.main:server.app", "    from chat.main import server as _found\n    app = _found.app\n"),
+        ("chat-main:app", "    from asgiws.conformance import load_app\n\n    app = load_app('chat-main:app')\n"),
+        ("chat.class:app", "    from asgiws.conformance import load_app\n\n    app = load_app('chat.class:app')\n"),
+    ],
+)
+def test_a_reproducer_imports_a_plain_target_and_loads_any_other_as_data(target: str, imported: str) -> None:
+    source = reproducer(target, Script(), Finding("WS-024", None, ("CONNECTED", "CONNECTING"), "never answered"))
+    assert imported in source
+    compile(source, "reproducer.py", "exec")
