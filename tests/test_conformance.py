@@ -278,7 +278,7 @@ def test_the_cli_exits_0_for_a_clean_app_and_1_for_a_buggy_one(capsys: pytest.Ca
     assert json.loads(capsys.readouterr().out)["conformant"] is True
     report = tmp_path / "report.html"
     args = ["check", "app", "examples.apps.early_send_bug:app", "--path", "/ws", "--max-examples", "30", "--seed", "1"]
-    assert main([*args, "--format", "html", "--output", str(report)]) == 1
+    assert main([*args, "--format", "html", "--output", str(report), "--in-process"]) == 1
     page = report.read_text(encoding="utf-8")
     assert "WS-024" in page
     assert "<svg" in page  # the coverage-annotated joint machine

@@ -316,11 +316,11 @@ def _started(runner: asyncio.Runner, application: ASGIApp, timeout: float) -> tu
 
 
 def _keep(report: Report, target: str, seen: set[FindingKey], shown: list[tuple[Script, Finding, str]]) -> None:
-    # Each finding not reported yet, with the script that showed it and what the app printed.
+    # Each finding, with the script that showed it and what the app printed;
+    # the report keeps one per key (Report.add).
     for script, finding, printed in shown:
-        if finding.key not in seen:
-            seen.add(finding.key)
-            report.add(_violation(target, script, finding, printed))
+        seen.add(finding.key)
+        report.add(_violation(target, script, finding, printed))
 
 
 @contextmanager
