@@ -10,19 +10,24 @@ for the repeatable ones); the command line wins.
 from __future__ import annotations
 
 import argparse
+import codecs
+import json
 import math
 import os
+import select
+import subprocess
 import sys
+import threading
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO, cast
 
 from ._context import parse_version
 from ._fields import bad_token
 from .spec import LATEST_VERSION
 
-__all__ = ["EXIT_INCONCLUSIVE", "UsageError", "add_arguments", "run"]
+__all__ = ["EXIT_INCONCLUSIVE", "EXIT_INTERRUPTED", "STALL_FACTOR", "STALL_MARGIN", "UsageError", "add_arguments", "run"]
 
 #: ``conformant`` was not earned: nothing past the handshake was tested somewhere.
 EXIT_INCONCLUSIVE = 3
@@ -55,6 +60,11 @@ def add_arguments(app: argparse.ArgumentParser) -> None:
     app.add_argument("--fail-on", choices=_LEVELS, help="the lowest level that fails the check: must, should or any (default any)")
     app.add_argument("--format", choices=_FORMATS, default="text")
     app.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+    app.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the app in this process, without the guard (an app that calls os._exit then ends the check without a verdict)",
+    )
 
 
 def _config(start: Path) -> dict[str, Any]:
@@ -170,13 +180,28 @@ class _Bar:
 
 
 def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> int:
-    """Run ``asgiws check app``; the exit status (0, 1 violations, 2 usage, 3 inconclusive)."""
+    """Run ``asgiws check app``; the exit status (0, 1 violations, 2 usage, 3 inconclusive).
+
+    Unless ``--in-process`` is given, the check runs in a child process
+    watched by this one (:func:`_guarded`), so that an application that ends
+    its process (``os._exit``) or holds it for good cannot end the check
+    without a word.
+    """
     try:
         chosen = _settings(args)
         handshake = _handshake(chosen)
     except UsageError as error:
         print(f"asgiws check app: {error}", file=sys.stderr)
         return 2
+    bar = args.output is None and sys.stderr.isatty() and args.format == "text"
+    if not args.in_process:
+        return _guarded(args, bar=bar)
+    return _check(args, write, chosen, handshake, bar=_Bar(sys.stderr) if bar else None)
+
+
+def _check(
+    args: argparse.Namespace, write: Callable[[str, str | None], None], chosen: dict[str, Any], handshake: Any, *, bar: _Bar | None, beat: Any = None
+) -> int:
     # Hypothesis keeps files; they go to a cache folder, not the user's
     # project. It reads the variable when it is first imported, below.
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
@@ -192,7 +217,13 @@ def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> i
     except (TargetError, SeedError) as error:
         print(f"asgiws check app: {error}", file=sys.stderr)
         return 2
-    bar = _Bar(sys.stderr) if args.output is None and sys.stderr.isatty() and args.format == "text" else None
+
+    def progress(done: Any) -> None:
+        if bar is not None:
+            bar(done)
+        if beat is not None:
+            beat()
+
     report = check_app(
         args.target,
         app=app,
@@ -202,7 +233,7 @@ def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> i
         max_examples=chosen["max_examples"],
         seed=chosen["seed"],
         timeout=chosen["timeout"],
-        progress=bar,
+        progress=progress,
         handshake=handshake,
         messages=[message for found in seeds for message in found.messages],
         opening=[message for found in seeds for message in found.opening],
@@ -218,6 +249,104 @@ def run(args: argparse.Namespace, write: Callable[[str, str | None], None]) -> i
     return {"conformant": 0, "violations": 1, "inconclusive": EXIT_INCONCLUSIVE}[report.verdict]
 
 
+# -- the guard: the check in a child process ------------------------------------------------------
+
+#: The guarded check was interrupted by the user (Ctrl-C), as shells number it.
+EXIT_INTERRUPTED = 130
+
+#: The child may go this many times ``--timeout``, plus ``STALL_MARGIN`` seconds,
+#: without finishing an example; then it is ended (exit status 2).
+STALL_FACTOR = 10
+STALL_MARGIN = 10.0
+
+
+def _guarded(args: argparse.Namespace, *, bar: bool) -> int:
+    """Run the check in a child process; relay what it prints; exit 2 with a reason when it ends without a verdict."""
+    chosen = _settings(args)
+    stall = STALL_FACTOR * chosen["timeout"] + STALL_MARGIN
+    beats, beat_end = os.pipe()  # the child writes "." after each example, then "=STATUS"
+    options = {name: value for name, value in vars(args).items() if name != "run"}
+    payload = json.dumps({"args": options, "bar": bar, "beat": beat_end})
+    child = subprocess.Popen(
+        [sys.executable, "-m", "asgiws._check_app_cli"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        pass_fds=(beat_end,),
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    os.close(beat_end)
+    # Popen(..., stdin=PIPE, stdout=PIPE, stderr=PIPE) made all three.
+    out, err, into = cast("IO[bytes]", child.stdout), cast("IO[bytes]", child.stderr), cast("IO[bytes]", child.stdin)
+    relays = [_relay(out, sys.stdout), _relay(err, sys.stderr)]
+    into.write(payload.encode())
+    into.close()
+    try:
+        status, stalled = _watch(beats, stall)
+    except KeyboardInterrupt:  # the user's Ctrl-C: the child is ended too, and no traceback
+        status, stalled = EXIT_INTERRUPTED, True
+        print("asgiws check app: interrupted; no verdict", file=sys.stderr)
+    if stalled:  # it stopped finishing examples, or the user stopped it: end it, by its PID
+        child.kill()
+    returned = child.wait(STALL_MARGIN)
+    os.close(beats)
+    for relay in relays:
+        relay.join()
+    out.close()
+    err.close()
+    if status is not None:
+        return status
+    if stalled:
+        reason = f"no example finished for {stall:.0f}s: the application holds the checker's process and cannot be interrupted; it was ended"
+    else:
+        reason = f"the application ended the checker's process (os._exit, a signal or a crash; exit status {returned}) before it could report"
+    print(f"asgiws check app: {reason}; no verdict", file=sys.stderr)
+    return 2
+
+
+def _watch(beats: int, stall: float) -> tuple[int | None, bool]:
+    # The child's status once it reports it (None when it ends without one),
+    # and whether it went ``stall`` seconds without a beat.
+    received = b""
+    while select.select([beats], [], [], stall)[0]:
+        chunk = os.read(beats, 1024)
+        if not chunk:
+            return None, False
+        received = received[-16:] + chunk  # beats need no keeping
+        _, found, status = received.rpartition(b"=")
+        if found and status.endswith(b"\n"):
+            return int(status), False
+    return None, True
+
+
+def _relay(source: IO[bytes], sink: TextIO) -> threading.Thread:
+    # What the child prints goes where this process prints, as it comes (the progress bar too).
+    def copy() -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a character may span two reads
+        while chunk := os.read(source.fileno(), 4096):
+            sink.write(decoder.decode(chunk))
+            sink.flush()
+
+    thread = threading.Thread(target=copy, daemon=True)
+    thread.start()
+    return thread
+
+
+def _child() -> int:
+    """The guarded check, in the child process: the options from standard input, beats and the status on the pipe it was given."""
+    payload = json.loads(sys.stdin.read())
+    args = argparse.Namespace(**{**payload["args"], "in_process": True})
+    beat = payload["beat"]
+    chosen = _settings(args)
+    from .cli import _write
+
+    bar = _Bar(sys.stderr) if payload["bar"] else None
+    status = _check(args, _write, chosen, _handshake(chosen), bar=bar, beat=lambda: os.write(beat, b"."))
+    sys.stdout.flush()
+    os.write(beat, f"={status}\n".encode())
+    return status
+
+
 def _coverage_svg(report: Any) -> str | None:
     from .diagrams import RenderError, diagram
 
@@ -227,3 +356,10 @@ def _coverage_svg(report: Any) -> str | None:
         return None  # the report says what it found without the picture
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     return text[text.index("<svg") :]
+
+
+if __name__ == "__main__":  # pragma: no cover - the guarded check's child process, measured through _child in tests
+    code = _child()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # threads the application started must not keep the child alive: the report is out

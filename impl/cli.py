@@ -68,18 +68,22 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _diagram(args: argparse.Namespace) -> int:
-    from .coverage import Coverage
     from .diagrams import RenderError, diagram
 
-    coverage = None
-    if args.coverage:
-        with open(args.coverage, encoding="utf-8") as file:
-            coverage = Coverage.from_json(json.load(file))
+    # Every argument is checked before any work.
+    try:
+        version = parse_version(args.spec_version)
+        coverage = _coverage(args.coverage) if args.coverage else None
+        if args.output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+            raise ValueError(f"--output {args.output}: no such directory")
+    except ValueError as error:
+        print(f"asgiws diagram: {error}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         content = diagram(
             args.machine,
             args.format,
-            version=parse_version(args.spec_version),
+            version=version,
             denial=args.denial,
             clauses=args.clauses,
             forbidden=args.forbidden,
@@ -96,6 +100,18 @@ def _diagram(args: argparse.Namespace) -> int:
         with open(args.output, "wb") as file:
             file.write(content)
     return EXIT_OK
+
+
+def _coverage(path: str) -> Any:
+    from .coverage import Coverage
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            return Coverage.from_json(json.load(file))
+    except OSError as error:
+        raise ValueError(f"--coverage {path}: {error.strerror or error}") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise ValueError(f"--coverage {path}: not a coverage record (JSON, as check app's coverage or Coverage.to_json writes): {error}") from None
 
 
 def _check_app(args: argparse.Namespace) -> int:

@@ -67,6 +67,19 @@ ENDING_RULES: dict[str, EndingRule] = {
             (State.CONNECTING, State.CONNECTED, State.RESPONSE),
         ),
         EndingRule(
+            "stalls-before-handshake",
+            ("WS-024", "AMB-18"),
+            "the application ran for longer than the timeout without awaiting, before answering the handshake: it holds the "
+            "server's event loop, so neither this client nor any other connection gets an answer",
+            (State.CONNECTING,),
+        ),
+        EndingRule(
+            "stalls",
+            ("WS-021", "J-10"),
+            "the application ran for longer than the timeout without awaiting: it holds the server's event loop, so no other "
+            "connection is served and no closed socket can end it",
+        ),
+        EndingRule(
             "outlives-connection",
             ("WS-021", "J-10"),
             "the application was still running when the timeout expired after its client had gone",

@@ -245,8 +245,8 @@ def test_options_come_from_pyproject_and_the_command_line_wins(tmp_path: Path, m
         encoding="utf-8",
     )
     target = "tests.test_check_app_options:needs_a_token"
-    assert main(["check", "app", target]) == 0
-    assert main(["check", "app", target, "--scheme", "ws"]) == 3
+    assert main(["check", "app", target, "--in-process"]) == 0
+    assert main(["check", "app", target, "--scheme", "ws", "--in-process"]) == 3
 
 
 @pytest.mark.parametrize(
@@ -269,7 +269,7 @@ def test_a_bad_pyproject_table_is_answered(
 def test_without_a_pyproject_the_defaults_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent))
-    argv = ["check", "app", "examples.apps.echo:app", "--path", "/ws", "--subprotocol", "chat", "--max-examples", "3"]
+    argv = ["check", "app", "examples.apps.echo:app", "--path", "/ws", "--subprotocol", "chat", "--max-examples", "3", "--in-process"]
     assert main(argv) == 0
 
 
@@ -290,7 +290,7 @@ def test_hypothesis_keeps_its_files_in_a_cache_folder(tmp_path: Path, monkeypatc
     monkeypatch.delitem(sys.modules, "hypothesis")
     try:
         # Seeded: two random clients may send no data at all, and the verdict would be inconclusive.
-        assert main(["check", "app", "examples.apps.echo:app", "--path", "/ws", "--max-examples", "2", "--seed", "0"]) == 0
+        assert main(["check", "app", "examples.apps.echo:app", "--path", "/ws", "--max-examples", "2", "--seed", "0", "--in-process"]) == 0
         assert os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] == str(tmp_path / "asgiws" / "hypothesis")
     finally:
         os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)

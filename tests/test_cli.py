@@ -142,3 +142,44 @@ def test_the_module_entry_point_exits_with_the_status(monkeypatch: pytest.Monkey
         importlib.import_module("asgiws.__main__")
     assert caught.value.code == 0
     assert capsys.readouterr().out.startswith("J-03")
+
+
+# -- every bad command line answered in one line, exit 2 (issue 12, item 7) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--spec-version", "9.9"], "asgiws diagram: unknown ASGI WebSocket spec version '9.9'"),
+        (["--coverage", "/nonexistent/coverage.json"], "asgiws diagram: --coverage /nonexistent/coverage.json: No such file or directory"),
+        (["--output", "/nonexistent/machine.dot"], "asgiws diagram: --output /nonexistent/machine.dot: no such directory"),
+    ],
+)
+def test_diagram_refuses_a_bad_argument_in_one_line(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "diagram", *argv)
+    assert (status, out) == (2, "")
+    assert err.startswith(message)
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "content", ["not json", '["a list"]', '{"allowed": {"no-bars": 1}}', '{"allowed": {"send|CONNECTING|websocket.accept": "x"}}']
+)
+def test_diagram_refuses_a_coverage_file_that_is_not_a_record(content: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "coverage.json"
+    path.write_text(content, encoding="utf-8")
+    status, _, err = run(capsys, "diagram", "--coverage", str(path))
+    assert status == 2
+    assert err.startswith(f"asgiws diagram: --coverage {path}: not a coverage record (JSON")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("source", "raised"), [("import sys\nsys.exit(0)\n", "SystemExit: 0"), ("raise KeyboardInterrupt\n", "KeyboardInterrupt: ")])
+def test_an_app_module_that_exits_or_is_interrupted_at_import_is_answered_in_one_line(
+    source: str, raised: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "leaves_at_import.py").write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the guarded check imports from the current directory, as uvicorn does
+    status, out, err = run(capsys, "check", "app", "leaves_at_import:app")
+    assert (status, out) == (2, "")
+    assert err == f"asgiws check app: could not import 'leaves_at_import': {raised}\n"

@@ -191,7 +191,7 @@ def test_the_cli_exits_2_when_the_startup_fails(monkeypatch: pytest.MonkeyPatch,
     module = types.ModuleType("failing_startup")
     module.app = _lifespan_app(fail=True)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "failing_startup", module)
-    assert main(["check", "app", "failing_startup:app", "--format", "junit"]) == 2
+    assert main(["check", "app", "failing_startup:app", "--format", "junit", "--in-process"]) == 2
     captured = capsys.readouterr()
     assert "startup failed: no database" in captured.err
     assert 'errors="1"' in captured.out
@@ -278,7 +278,7 @@ def test_the_cli_exits_0_for_a_clean_app_and_1_for_a_buggy_one(capsys: pytest.Ca
     assert json.loads(capsys.readouterr().out)["conformant"] is True
     report = tmp_path / "report.html"
     args = ["check", "app", "examples.apps.early_send_bug:app", "--path", "/ws", "--max-examples", "30", "--seed", "1"]
-    assert main([*args, "--format", "html", "--output", str(report)]) == 1
+    assert main([*args, "--format", "html", "--output", str(report), "--in-process"]) == 1
     page = report.read_text(encoding="utf-8")
     assert "WS-024" in page
     assert "<svg" in page  # the coverage-annotated joint machine
@@ -288,17 +288,22 @@ def test_the_cli_exits_0_for_a_clean_app_and_1_for_a_buggy_one(capsys: pytest.Ca
 
 @pytest.mark.parametrize(
     "args",
-    [["check", "app", "nowhere_to_be_found:app"], ["check", "app", "examples.apps.echo:app", "--spec-version", "3.0"]],
-    ids=["cannot-import", "unknown-version"],
+    [
+        ["check", "app", "nowhere_to_be_found:app"],
+        ["check", "app", "nowhere_to_be_found:app", "--in-process"],
+        ["check", "app", "examples.apps.echo:app", "--spec-version", "3.0"],
+    ],
+    ids=["cannot-import", "cannot-import-in-process", "unknown-version"],
 )
 def test_the_cli_exits_2_when_the_app_cannot_be_checked(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(args) == 2
     assert capsys.readouterr().err.startswith("asgiws check app: ")
 
 
-def test_a_terminal_sees_progress(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("where", [[], ["--in-process"]], ids=["guarded", "in-process"])
+def test_a_terminal_sees_progress(where: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    assert main(["check", "app", "examples.apps.echo:app", "--path", "/ws", "--max-examples", "5"]) == 0
+    assert main(["check", "app", "examples.apps.echo:app", "--path", "/ws", "--max-examples", "5", *where]) == 0
     assert "exploring [########################] 5/5 examples, 0 finding(s)" in capsys.readouterr().err
 
 

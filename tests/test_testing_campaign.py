@@ -50,7 +50,7 @@ def test_rounds_find_every_new_difference_then_stop() -> None:
     assert report.ok
     assert report.new == []
     assert report.fixed == []
-    mutant = fuzz(DropsTheCloseReason, target=MUTANT, known=known_differences("starlette"), known_name="starlette", max_examples=50)
+    mutant = fuzz(DropsTheCloseReason, target=MUTANT, known=known_differences("starlette"), known_name="starlette", max_examples=100)
     assert not mutant.ok
     assert any(d.call == "close" for d, _ in mutant.new)
     difference, text = mutant.new[0]

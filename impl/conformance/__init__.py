@@ -14,7 +14,7 @@ real traffic is :func:`asgiws.check`.
 from __future__ import annotations
 
 from ..engine import Handshake
-from .check import Progress, check_app, replay, reproducer
+from .check import ESTABLISHED, Progress, check_app, replay, reproducer
 from .report import Report, Route, Violation
 from .script import Script
 from .seeds import SHIPPED_SEEDS, SeedError, Seeds, load_seeds
@@ -22,6 +22,7 @@ from .suite import conformance_test
 from .target import TargetError, load_app
 
 __all__ = [
+    "ESTABLISHED",
     "SHIPPED_SEEDS",
     "Handshake",
     "Progress",

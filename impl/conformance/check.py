@@ -13,26 +13,34 @@ from __future__ import annotations
 
 import asyncio
 import io
+import keyword
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import AbstractAsyncContextManager, contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, replace
 from typing import Any
 
 from .._context import parse_version
 from ..coverage import Coverage
-from ..engine import ASGIApp, Finding, Handshake, SendBytes, SendText, Transcript, split_target
+from ..engine import ASGIApp, Finding, Handshake, Outcome, SendBytes, SendText, Transcript, split_target
 from ..spec import LATEST_VERSION, MessageType, Party, SpecVersion
 from .report import Report, Route, Violation
 from .script import Script, run_script, scripts
 from .target import TargetError, lifespan, load_app
 
-__all__ = ["OUTPUT_EXCERPT", "Progress", "check_app", "replay", "reproducer"]
+__all__ = ["ESTABLISHED", "NAME_LENGTH", "OUTPUT_EXCERPT", "Progress", "check_app", "replay", "reproducer"]
 
 FindingKey = tuple[str, str | None, tuple[str, str], str | None]
 
 _AFTER_OTHERS = "; shown after earlier connections: the app keeps state between connections, so in a fresh process the reproducer may need them too"
+
+#: After this many connections, all of which ran into the timeout, the check
+#: stops: each costs the whole timeout, and the next would only show it again.
+ESTABLISHED = 2
+_COSTLY = (Outcome.TIMED_OUT, Outcome.STALLED)
+_STOPPED = f"; every connection ran into the timeout, so the check stopped after {ESTABLISHED}"
 
 
 def _versions(spec_version: str) -> list[SpecVersion]:
@@ -40,24 +48,62 @@ def _versions(spec_version: str) -> list[SpecVersion]:
 
 
 def reproducer(target: str, script: Script, finding: Finding) -> str:
-    """A pytest test that replays ``script`` against ``target`` and fails while the violation remains."""
-    module, _, attribute = target.partition(":")
-    actions = sorted({type(action).__name__ for action in (*script.messages, script.leave)})
-    name = f"test_{finding.clause.lower().replace('-', '_')}_{(finding.message_type or 'ending').replace('.', '_')}"
+    """A pytest test that replays ``script`` against ``target`` and fails while the violation remains.
+
+    It is built from values: its name is made of identifier characters only,
+    and every text the application chose (the message type, the exception's
+    text) reaches the source through ``repr()``, as a string literal. So it
+    compiles whatever the app sent, and running it runs nothing the app wrote
+    but the app itself.
+    """
+    actions = sorted({type(action).__name__ for action in _actions(script)})
+    name = _identifier(f"test_{finding.clause}_{finding.message_type or 'ending'}")
+    found = f"asgiws check app found: {finding.detail}"
     return (
         f"def {name}() -> None:\n"
-        f'    """asgiws check app found: {finding.detail.replace(chr(34), chr(39))}"""\n'
+        f"    {found!r}\n"
         f"    from asgiws.conformance import Script, replay\n"
         f"    from asgiws.engine import {', '.join(actions)}\n"
-        f"    from {module} import {_imported(attribute)}\n\n"
+        f"{_app_import(target)}\n"
         f"    script = {script!r}\n"
-        f"    assert replay(app, script) == [], 'still breaks {finding.clause}'\n"
+        f"    assert replay(app, script) == [], {f'still breaks {finding.clause}'!r}\n"
     )
 
 
+#: A reproducer's name is at most this long: a name is for reading, not for holding the whole message type.
+NAME_LENGTH = 80
+
+
+def _identifier(text: str) -> str:
+    # Only ASCII letters, digits and underscores: whatever the app called its
+    # message, the name is one token that Python reads as a name.
+    name = re.sub(r"\W+", "_", text, flags=re.ASCII).strip("_").lower()[:NAME_LENGTH].rstrip("_")
+    return name if name.startswith("test_") and name.isidentifier() else "test_finding"
+
+
+def _actions(script: Script) -> Iterator[object]:
+    # Every action the script's repr names, the overlapping client's too.
+    while True:
+        yield from (*script.messages, script.leave)
+        if script.meanwhile is None:
+            return
+        script = script.meanwhile
+
+
+def _app_import(target: str) -> str:
+    # `from main import app` when the target is plainly written; otherwise the
+    # target is data, loaded the way the checker loaded it.
+    module, _, attribute = target.partition(":")
+    if all(part.isidentifier() and not keyword.iskeyword(part) for part in (*module.split("."), *attribute.split("."))):
+        return f"    from {module} import {_imported(attribute)}\n"
+    return f"    from asgiws.conformance import load_app\n\n    app = load_app({target!r})\n"
+
+
 def _imported(attribute: str) -> str:
-    head = attribute.split(".", maxsplit=1)[0]
-    return head if head == "app" and "." not in attribute else f"{head} as app"
+    head, _, rest = attribute.partition(".")
+    if not rest:
+        return head if head == "app" else f"{head} as app"
+    return f"{head} as _found\n    app = _found.{rest}"
 
 
 def replay(app: ASGIApp, script: Script, *, timeout: float = 5.0) -> list[str]:
@@ -81,6 +127,11 @@ class Progress:
     examples: int
     planned: int
     findings: int
+
+
+class _Established(BaseException):
+    # A BaseException, so that Hypothesis lets it through instead of shrinking it.
+    """Every connection so far ran into the timeout: the check has its finding."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +178,11 @@ def check_app(
         max_examples: examples per round of exploration.
         seed: make the exploration repeatable.
         timeout: how long a busy application may run after its client is done.
-            It also bounds the application's lifespan startup; a startup that
-            fails or never answers is reported in ``Report.error``.
+            It also bounds the application's lifespan startup (a startup that
+            fails or never answers is reported in ``Report.error``) and how
+            long it may hold the event loop without awaiting before the
+            watchdog interrupts it. When the first ``ESTABLISHED`` connections
+            all run into it, the check stops there, with that finding.
         progress: called after every example with a :class:`Progress`.
         handshake: how clients connect (headers, cookies, Origin, client
             address, scheme); a browser at ``http://localhost:8000`` by default.
@@ -179,10 +233,8 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
 
     seen: set[FindingKey] = set()
     found: dict[FindingKey, tuple[Script, Finding]] = {}
-    counter = {"examples": 0, "round": 0}
-    with _captured():
-        startup = lifespan(application, options.timeout)
-        state = runner.run(startup.__aenter__())  # once, before any connection (WS-054)
+    counter = {"examples": 0, "round": 0, "costly": 0}
+    startup, state = _started(runner, application, options.timeout)
 
     def run(script: Script) -> tuple[list[Finding], str]:
         coverage = Coverage()
@@ -191,6 +243,7 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
                 run_script(application, script, timeout=options.timeout, coverage=coverage, state=state, handshake=options.handshake)
             )
         _count(report, script.path, transcript, coverage)
+        counter["costly"] += transcript.outcome in _COSTLY
         # The simulated server delivers only what a server may: a finding
         # against it is never the application's (AMB-32).
         return [f for f in transcript.findings if f.side is Party.APPLICATION], output.getvalue()
@@ -199,7 +252,14 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
         if progress is not None:
             progress(Progress(phase, counter["round"], options.max_examples, len(seen)))
 
+    def established() -> bool:
+        # Every connection so far ran into the timeout: that is the finding,
+        # and more connections would cost the timeout each to show it again.
+        return counter["costly"] >= ESTABLISHED and counter["costly"] == counter["examples"]
+
     def new_violation(script: Script) -> bool:
+        if established():
+            raise _Established  # out of Hypothesis at once, without shrinking anything more
         counter["examples"] += 1
         counter["round"] += 1
         findings, _ = run(script)
@@ -210,8 +270,9 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
         return bool(fresh)
 
     # The default profile, not whichever one the caller's test suite loaded.
-    default = settings.get_profile("default")
-    budget = settings(default, max_examples=options.max_examples, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    budget = settings(
+        settings.get_profile("default"), max_examples=options.max_examples, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     strategy = scripts(
         list(options.versions),
         list(options.paths),
@@ -228,6 +289,9 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
                 minimal = find(strategy, new_violation, settings=budget, random=random.Random(options.seed))
             except NoSuchExample:
                 break
+            except _Established:
+                _keep(report, target, seen, [(script, replace(f, detail=f.detail + _STOPPED), "") for script, f in found.values()])
+                break
             except Flaky:
                 # The app keeps state across connections (a shared room, a
                 # cache), so a script does not always show the same thing
@@ -235,17 +299,28 @@ def _explore(  # noqa: PLR0917 - the check's parts, passed on
                 minimal = next(iter(found.values()))[0]
             # The shrunk script: keep what it shows that is new, with its own reproducer.
             findings, printed = run(minimal)
-            fresh = [f for f in findings if f.key not in seen]
-            if not fresh:  # it showed it only after other connections: say so
-                first = next(iter(found.values()))[1]
-                fresh = [replace(first, detail=first.detail + _AFTER_OTHERS)]
-            for finding in fresh:
-                seen.add(finding.key)
-                report.add(_violation(target, minimal, finding, printed))
+            # Nothing new: it showed it only after other connections; say so.
+            fresh = [f for f in findings if f.key not in seen] or [replace(f, detail=f.detail + _AFTER_OTHERS) for _, f in list(found.values())[:1]]
+            _keep(report, target, seen, [(minimal, finding, printed) for finding in fresh])
     finally:
         with _captured():
             runner.run(startup.__aexit__(None, None, None))
         report.examples = counter["examples"]
+
+
+def _started(runner: asyncio.Runner, application: ASGIApp, timeout: float) -> tuple[AbstractAsyncContextManager[dict[str, Any]], dict[str, Any]]:
+    # The lifespan startup, once, before any connection (WS-054).
+    with _captured():
+        startup = lifespan(application, timeout)
+        return startup, runner.run(startup.__aenter__())
+
+
+def _keep(report: Report, target: str, seen: set[FindingKey], shown: list[tuple[Script, Finding, str]]) -> None:
+    # Each finding, with the script that showed it and what the app printed;
+    # the report keeps one per key (Report.add).
+    for script, finding, printed in shown:
+        seen.add(finding.key)
+        report.add(_violation(target, script, finding, printed))
 
 
 @contextmanager

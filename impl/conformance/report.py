@@ -1,21 +1,23 @@
-"""What an app check found, and the four ways to print it: text, JSON, JUnit, HTML.
+"""What an app check found, and the ways to print it: text, JSON, JUnit, HTML, SARIF.
 
 The JSON form is a public contract (``../shared/DESIGN.md``): other tools read
 it. One :class:`Violation` stands for one distinct (clause, message type,
 states); however many examples showed it, it is reported once, with the
-shortest reproducer found.
+shortest reproducer found. Much of a report is the application's own text;
+every format shows it through :mod:`.safe_text`, so that no report acts on
+its reader.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..coverage import Coverage, all_pairs
 from ..spec import AMBIGUITIES, CLAUSES, Level, SpecVersion
+from .safe_text import json_document, visible
 
 __all__ = ["Report", "Violation"]
 
@@ -215,26 +217,27 @@ class Report:
     def to_text(self) -> str:
         """A report for a terminal."""
         counts = self.coverage_counts()
-        lines = [f"asgiws check app {self.target} (spec {self.spec_version}): {self.examples} examples in {self.duration_s:.1f}s"]
+        # One field, one line: what the app chose is written out (visible),
+        # and what it printed is indented under its heading.
+        lines = [f"asgiws check app {visible(self.target)} (spec {visible(self.spec_version)}): {self.examples} examples in {self.duration_s:.1f}s"]
         if self.error:
-            lines.append(f"error: {self.error}")
+            lines.append(f"error: {visible(self.error)}")
         for number, v in enumerate(self.violations, 1):
             lines += [
                 "",
-                f"{number}. {v.clause} [{v.level}] {v.message_type or '(how the app ended)'} on {v.path}",
-                f"   state: receive {v.state[0]}, send {v.state[1]}; spec {v.spec_version}",
-                f"   {v.summary}",
+                f"{number}. {visible(v.clause)} [{v.level}] {visible(v.message_type or '(how the app ended)')} on {visible(v.path)}",
+                f"   state: receive {visible(v.state[0])}, send {visible(v.state[1])}; spec {visible(v.spec_version)}",
+                f"   {visible(v.summary)}",
                 "   reproducer:",
-                *(f"     {line}" for line in v.reproducer.splitlines()),
-                *(["   the app printed:", *(f"     {line}" for line in v.output.splitlines())] if v.output else []),
+                *(f"     {line}" for line in visible(v.reproducer, lines=True).splitlines()),
+                *(["   the app printed:", *(f"     {line}" for line in visible(v.output, lines=True).splitlines())] if v.output else []),
             ]
         lines.append("")
         for path, route in sorted(self.routes.items()):
             hit = len(route.coverage.hit() & set(all_pairs(self.versions)))
-            lines.append(
-                f"{path}: {route.connections} connections, {route.accepted} accepted, {route.data} data messages; transitions exercised {hit}"
-            )
-        lines += [f"{self._verdict_line()}; transitions exercised: {counts['transitions_hit']}/{counts['transitions_total']}"]
+            counted = f"{route.connections} connections, {route.accepted} accepted, {route.data} data messages"
+            lines.append(f"{visible(path)}: {counted}; transitions exercised {hit}")
+        lines += [f"{visible(self._verdict_line())}; transitions exercised: {counts['transitions_hit']}/{counts['transitions_total']}"]
         return "\n".join(lines) + "\n"
 
     def _verdict_line(self) -> str:
@@ -247,22 +250,26 @@ class Report:
 
     def to_junit(self) -> str:
         """JUnit XML: one test case per clause checked to be broken, for CI dashboards."""
+        # Every value is written out first (visible): XML 1.0 has no escape
+        # for most control characters, so none may reach the document.
+        target = visible(self.target)
         suite = ET.Element(
             "testsuite",
-            name=f"asgiws check app {self.target}",
+            name=f"asgiws check app {target}",
             tests=str(max(1, len(self.violations))),
             failures=str(len(self.violations)),
             errors="1" if self.error else "0",
             time=f"{self.duration_s:.3f}",
         )
         if not self.violations:
-            case = ET.SubElement(suite, "testcase", classname=self.target, name="websocket protocol")
+            case = ET.SubElement(suite, "testcase", classname=target, name="websocket protocol")
             if self.error:
-                ET.SubElement(case, "error", message=self.error)
+                ET.SubElement(case, "error", message=visible(self.error))
         for v in self.violations:
-            case = ET.SubElement(suite, "testcase", classname=self.target, name=f"{v.clause} {v.message_type or 'ending'} on {v.path}")
-            failure = ET.SubElement(case, "failure", message=v.summary, type=v.clause)
-            failure.text = v.reproducer
+            name = visible(f"{v.clause} {v.message_type or 'ending'} on {v.path}")
+            case = ET.SubElement(suite, "testcase", classname=target, name=name)
+            failure = ET.SubElement(case, "failure", message=visible(v.summary), type=visible(v.clause))
+            failure.text = visible(v.reproducer, lines=True)
         text: str = ET.tostring(suite, encoding="unicode", xml_declaration=True)
         return text + "\n"
 
@@ -273,7 +280,7 @@ class Report:
         rows = "".join(
             f"<tr><td><code>{_e(v.clause)}</code></td><td>{_e(v.level)}</td><td><code>{_e(v.message_type or '(ending)')}</code></td>"
             f"<td><code>{_e(v.path)}</code></td><td>{_e(v.state[0])} / {_e(v.state[1])}</td><td>{_e(v.summary)}</td>"
-            f"<td><details><summary>pytest</summary><pre>{_e(v.reproducer)}</pre></details></td></tr>"
+            f"<td><details><summary>pytest</summary><pre>{_e(v.reproducer, lines=True)}</pre></details></td></tr>"
             for v in self.violations
         )
         table = (
@@ -297,24 +304,25 @@ class Report:
     def to_sarif(self) -> str:
         """SARIF 2.1.0, as GitHub code scanning reads it: one rule per clause, one result per violation."""
         clauses = sorted({v.clause for v in self.violations})
-        rules = [{"id": clause, "shortDescription": {"text": _rule_text(clause)}, "helpUri": _HELP} for clause in clauses]
+        rules = [{"id": visible(clause), "shortDescription": {"text": visible(_rule_text(clause))}, "helpUri": _HELP} for clause in clauses]
+        # A code scanning page shows these texts as they are: written out (visible).
         results = [
             {
-                "ruleId": v.clause,
+                "ruleId": visible(v.clause),
                 "level": _SARIF_LEVELS.get(v.level, "note"),
-                "message": {"text": f"{v.summary} [path {v.path}; receive {v.state[0]}, send {v.state[1]}; spec {v.spec_version}]"},
-                "locations": [{"physicalLocation": _location(self.target, v.cause)}],
+                "message": {"text": visible(f"{v.summary} [path {v.path}; receive {v.state[0]}, send {v.state[1]}; spec {v.spec_version}]")},
+                "locations": [{"physicalLocation": _location(visible(self.target), v.cause)}],
             }
             for v in self.violations
         ]
         run = {"tool": {"driver": {"name": "asgiws", "informationUri": _HELP, "rules": rules}}, "results": results}
         document = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
-        return json.dumps(document, indent=2) + "\n"
+        return json_document(document)
 
     def render(self, fmt: str, diagram_svg: str | None = None) -> str:
         """The report in ``fmt``: ``text``, ``json``, ``junit``, ``html`` or ``sarif``."""
         if fmt == "json":
-            return json.dumps(self.to_json(), indent=2) + "\n"
+            return json_document(self.to_json())
         if fmt == "junit":
             return self.to_junit()
         if fmt == "html":
@@ -346,8 +354,8 @@ def _location(target: str, cause: str | None) -> dict[str, Any]:
     return {"artifactLocation": {"uri": path}, "region": {"startLine": line}}
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+def _e(value: object, *, lines: bool = False) -> str:
+    return html.escape(visible(str(value), lines=lines), quote=True)
 
 
 _CSS = (

@@ -4,7 +4,8 @@ The JSON form is a public contract (``../shared/DESIGN.md``): one object per
 server with exactly the keys ``target``, ``server``, ``conformant``,
 ``scenarios`` and ``violations``. A violation is a deviation: a MUST or
 SHOULD that binds the server, broken at the spec version it advertises, one
-per (clause, scenario).
+per (clause, scenario). What the server chose (its spec version, what it
+sent, its log) is shown through :mod:`.safe_text` in every format.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from .._version import __version__
 from ..spec import AMBIGUITIES, CLAUSES
 from ..spec.server import Verdict
+from .safe_text import json_document, visible
 from .scenarios import Scenario
 from .verdicts import Check
 from .wire import WireRecord
@@ -140,11 +142,11 @@ class ServerReport:
 
     def to_text(self) -> str:
         """A report for a terminal: one line per scenario, then each deviation with both views."""
-        version = self.server.get("spec_version") or "none (2.0)"
+        version = visible(str(self.server.get("spec_version") or "none (2.0)"))
         judged = f", judged at {self.judged_at}" if self.judged_at else ""
         lines = [
             f"asgiws check server {self.target}",
-            f"server: spec_version {version}{judged}; extensions {', '.join(self.server.get('extensions') or []) or 'none'}",
+            f"server: spec_version {version}{judged}; extensions {_listed(self.server.get('extensions'))}",
             f"{len(self.results)} scenarios in {self.duration_s:.1f}s" + (f"; server log: {self.log}" if self.log else ""),
             "",
         ]
@@ -155,14 +157,15 @@ class ServerReport:
             lines += ["", f"{number}. {r.scenario.name}: {r.verdict.value}", f"   replay: --scenario '{r.scenario.line}'"]
             for check in r.decisive:
                 lines.append(f"   {check.clause} [{check.level}] {clause_text(check.clause)}")
-                lines.append(f"      {check.detail}")
+                lines.append(f"      {visible(check.detail)}")
         counts = self.counts()
         verdict = "conformant" if self.conformant else f"{len(self.violations)} violation(s)"
         tally = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
         lines += ["", f"{verdict} ({tally})"]
         if self.error:
-            lines.append(f"error: {self.error}")
-        return "\n".join(lines) + "\n"
+            lines.append(f"error: {visible(self.error)}")
+        # Each field above is one line; the whole is written out once more, as the guarantee.
+        return visible("\n".join(lines) + "\n", lines=True)
 
     def to_junit(self) -> str:
         """JUnit XML: one test case per scenario; a deviation fails it, an error errs."""
@@ -176,15 +179,16 @@ class ServerReport:
         )
         for r in self.results:
             case = ET.SubElement(suite, "testcase", classname=self.target, name=r.scenario.name, time=f"{r.seconds:.3f}")
+            # Written out (visible) first: XML 1.0 has no escape for most control characters.
             if r.verdict is Verdict.DEVIATION:
-                failure = ET.SubElement(case, "failure", message=r.summary, type=",".join(r.clauses))
-                failure.text = f"replay: --scenario '{r.scenario.line}'"
+                failure = ET.SubElement(case, "failure", message=visible(r.summary), type=",".join(r.clauses))
+                failure.text = visible(f"replay: --scenario '{r.scenario.line}'")
             elif r.verdict is Verdict.ERROR:
-                ET.SubElement(case, "error", message=r.summary)
+                ET.SubElement(case, "error", message=visible(r.summary))
             else:
-                ET.SubElement(case, "system-out").text = f"{r.verdict.value}: {r.summary}"
+                ET.SubElement(case, "system-out").text = visible(f"{r.verdict.value}: {r.summary}")
         text: str = ET.tostring(suite, encoding="unicode", xml_declaration=True)
-        return text + "\n"
+        return visible(text, lines=True) + "\n"
 
     def to_sarif(self) -> str:
         """SARIF 2.1.0: one result per violation, its rule the clause, its location the scenario."""
@@ -196,7 +200,7 @@ class ServerReport:
                 "ruleId": v["clause"],
                 "ruleIndex": rule_ids.index(v["clause"]),
                 "level": "error" if v["level"] == "MUST" else "warning",
-                "message": {"text": v["summary"]},
+                "message": {"text": visible(v["summary"])},
                 "locations": [{"logicalLocations": [{"name": v["scenario"], "kind": "test"}]}],
             }
             for v in violations
@@ -207,7 +211,7 @@ class ServerReport:
             "results": results,
         }
         document = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
-        return json.dumps(document, indent=2) + "\n"
+        return json_document(document)
 
     def to_html(self) -> str:
         """One self-contained page: the verdict table, then every scenario's checks and both views."""
@@ -235,7 +239,7 @@ class ServerReport:
     def render(self, fmt: str) -> str:
         """The report in ``fmt``: ``text``, ``json``, ``junit``, ``html`` or ``sarif``."""
         return {
-            "json": lambda: json.dumps(self.to_json(), indent=2) + "\n",
+            "json": lambda: json_document(self.to_json()),
             "junit": self.to_junit,
             "html": self.to_html,
             "sarif": self.to_sarif,
@@ -281,10 +285,10 @@ class Matrix:
         for name, versions, report in self.setups:
             lines += ["", f"{name} ({', '.join(f'{k} {v}' for k, v in versions.items())}; spec_version {report.server.get('spec_version')})"]
             if report.error:
-                lines.append(f"  error: {report.error}")
+                lines.append(f"  error: {visible(report.error)}")
             for v in report.violations:
-                lines.append(f"  {v['scenario']}: {v['clause']} [{v['level']}] {v['summary']}")
-        return "\n".join(lines) + "\n"
+                lines.append(f"  {v['scenario']}: {v['clause']} [{v['level']}] {visible(v['summary'])}")
+        return visible("\n".join(lines) + "\n", lines=True)
 
     def to_html(self) -> str:
         """The table as one page, each cell linking to its detail."""
@@ -312,8 +316,8 @@ class Matrix:
             counts = report.counts()
             facts = report.server
             lines.append(
-                f"| {name} | {', '.join(f'{k} {v}' for k, v in versions.items())} | {facts.get('spec_version') or 'none (2.0)'} "
-                f"| {', '.join(facts.get('extensions') or []) or 'none'} | {counts['deviation']} | {counts['lenient']} |"
+                f"| {name} | {', '.join(f'{k} {v}' for k, v in versions.items())} | {visible(str(facts.get('spec_version') or 'none (2.0)'))} "
+                f"| {_listed(facts.get('extensions'))} | {counts['deviation']} | {counts['lenient']} |"
             )
         lines += ["", "| scenario | " + " | ".join(name for name, _, _ in self.setups) + " |", "|---" * (len(self.setups) + 1) + "|"]
         for scenario in names:
@@ -330,12 +334,12 @@ class Matrix:
                 lines.append(f"- **`{r.scenario.name}`** ({r.verdict.value}, replay `--scenario '{r.scenario.line}'`)")
                 for check in r.decisive:
                     lines.append(f"    - {check.clause} ({check.level}): {clause_text(check.clause)} Seen: {check.detail}.")
-        return "\n".join(lines) + "\n"
+        return visible("\n".join(lines) + "\n", lines=True)
 
     def render(self, fmt: str) -> str:
         """The matrix in ``fmt``: ``json``, ``html`` or text (junit and sarif list each server's report in turn)."""
         if fmt == "json":
-            return json.dumps(self.to_json(), indent=2) + "\n"
+            return json_document(self.to_json())
         if fmt == "html":
             return self.to_html()
         if fmt in {"junit", "sarif"}:
@@ -344,7 +348,12 @@ class Matrix:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(visible(str(value), lines=True), quote=True)
+
+
+def _listed(values: Any) -> str:
+    # The extensions the server declared: whatever it put there, written out.
+    return visible(", ".join(str(value) for value in values)) if isinstance(values, list) and values else "none"
 
 
 def _cell(verdict: Verdict, *, tag: str = "td", title: str = "") -> str:

@@ -9,7 +9,7 @@ import sys
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from ..engine import ASGIApp
+from ..engine import ASGIApp, Stalled, contained, watchdog
 
 __all__ = ["TargetError", "lifespan", "load_app", "load_attribute"]
 
@@ -78,10 +78,11 @@ async def _lifespan(app: ASGIApp, timeout: float) -> Any:
     to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-    task = asyncio.ensure_future(app(scope, to_app.get, from_app.put))
+    task = asyncio.ensure_future(contained(app)(scope, to_app.get, from_app.put))
     await to_app.put({"type": "lifespan.startup"})
     try:
-        answer = await _answer(task, from_app, timeout)
+        with watchdog(timeout):
+            answer = await _answer(task, from_app, timeout)
     except TargetError:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -109,6 +110,9 @@ async def _answer(task: asyncio.Future[None], from_app: asyncio.Queue[dict[str, 
         return getter.result()
     getter.cancel()
     if task in done:
+        if isinstance(task.exception(), Stalled):
+            msg = f"the application's lifespan startup ran for more than {timeout}s without awaiting"
+            raise TargetError(msg)
         return None  # no lifespan support: the app returned or raised
     msg = f"the application did not answer lifespan.startup within {timeout}s"
     raise TargetError(msg)

@@ -17,7 +17,11 @@ neither, nor Hypothesis:
 * :mod:`~asgiws.engine.runner`: :func:`run_connection`, which runs an
   application against a client and returns a :class:`Transcript` with its
   :class:`Outcome` and every :class:`Finding`
-  (:mod:`~asgiws.engine.findings`).
+  (:mod:`~asgiws.engine.findings`);
+* :mod:`~asgiws.engine.watchdog`: :func:`watchdog`, which takes the loop back
+  from an application that never awaits (:class:`Stalled`), and
+  :func:`contained`, which makes its ``SystemExit`` an error of the
+  application (:class:`AppExit`) instead of the end of the checker.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ from .findings import Finding
 from .runner import ASGIApp, Outcome, Transcript, run_connection
 from .scope import Handshake, split_target, websocket_scope
 from .server import SUSPENDED, AsyncioWaiter, SimulatedServer, SuspendingWaiter, Waiter, drive
+from .watchdog import AppExit, Stalled, contained, watchdog
 
 __all__ = [
     "DISCONNECT_CODES",
     "SUSPENDED",
     "ASGIApp",
+    "AppExit",
     "AsyncioWaiter",
     "Client",
     "ClientAction",
@@ -46,13 +52,16 @@ __all__ = [
     "SendBytes",
     "SendText",
     "SimulatedServer",
+    "Stalled",
     "SuspendingWaiter",
     "Transcript",
     "Vanish",
     "Waiter",
     "action_for",
+    "contained",
     "drive",
     "run_connection",
     "split_target",
+    "watchdog",
     "websocket_scope",
 ]

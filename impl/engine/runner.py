@@ -14,7 +14,12 @@ The client acts only when the application waits for it, so a run never
 sleeps: an application that waits for something the client cannot give
 (anything after the disconnect) is blocked for good, and that is a verdict
 reached at once. Only an application that stays busy runs into the
-``timeout``, which bounds every wait; it is then cancelled.
+``timeout``, which bounds every wait; it is then cancelled. One that holds
+the loop without ever awaiting is interrupted by the
+:func:`~asgiws.engine.watchdog.watchdog` after the same ``timeout``, and
+``SystemExit`` or ``KeyboardInterrupt`` from the application is one more error
+of the application (:func:`~asgiws.engine.watchdog.contained`), as under a
+server.
 
 Besides the messages, the way the application ends is judged, by the rules
 of ``asgiws.spec.endings``: it must answer the handshake, must not wait for a
@@ -43,6 +48,7 @@ from .actions import ClientAction, Connect, Disconnect, Pause, Vanish
 from .client import Client
 from .findings import Finding
 from .server import AsyncioWaiter, SimulatedServer
+from .watchdog import AppExit, Stalled, contained, watchdog
 
 __all__ = ["ASGIApp", "Outcome", "Transcript", "run_connection"]
 
@@ -65,6 +71,8 @@ class Outcome(enum.Enum):
     LEFT_WAITING = "left waiting"
     #: The application waited for a message before answering the handshake, when no data can come; it was cancelled.
     WAITED_BEFORE_HANDSHAKE = "waited before the handshake"
+    #: The application held the event loop for longer than the timeout without awaiting; it was interrupted.
+    STALLED = "held the event loop"
 
 
 @dataclass
@@ -128,6 +136,27 @@ async def run_connection(
     transcript = Transcript(scope)
     if connected:  # servers queue the connect before they start the application
         _deliver(server, transcript, Connect(), gone_raises)
+    with watchdog(timeout):
+        seen = await _run(contained(app), scope, client, server, waiter, transcript, gone_raises, timeout)
+    transcript.findings = _findings(transcript, server, seen)
+    transcript.received = server.inbox[: server.taken]
+    transcript.sent = list(server.outbox)
+    transcript.failed_sends = list(server.failed_sends)
+    transcript.violations = list(server.violations)
+    transcript.states = (judge.states[0].name, judge.states[1].name)
+    return transcript
+
+
+async def _run(  # noqa: PLR0917 - the parts of one run, passed on
+    app: ASGIApp,
+    scope: dict[str, Any],
+    client: Client,
+    server: SimulatedServer,
+    waiter: AsyncioWaiter,
+    transcript: Transcript,
+    gone_raises: bool,
+    timeout: float,
+) -> States:
     task: asyncio.Future[None] = asyncio.ensure_future(app(scope, server.receive, server.send))
     try:
         while (waiting := await _until_waiting(task, waiter, server, timeout)) and not task.done():
@@ -151,13 +180,7 @@ async def run_connection(
             await asyncio.gather(task, return_exceptions=True)  # an application that swallows the cancellation ends here too
     finally:
         server.ended = True  # a send on this connection from now on raises, as on a real server
-    transcript.findings = _findings(transcript, server, seen)
-    transcript.received = server.inbox[: server.taken]
-    transcript.sent = list(server.outbox)
-    transcript.failed_sends = list(server.failed_sends)
-    transcript.violations = list(server.violations)
-    transcript.states = (judge.states[0].name, judge.states[1].name)
-    return transcript
+    return seen
 
 
 def _findings(transcript: Transcript, server: SimulatedServer, seen: States) -> list[Finding]:
@@ -171,6 +194,8 @@ def _findings(transcript: Transcript, server: SimulatedServer, seen: States) -> 
     if isinstance(error, ProtocolViolation) and not isinstance(error, PeerGoneError):
         return [_from_violation(error)]  # the app's own asgiws.WebSocket refused it before the server saw it
     states = (seen.receive.name, seen.send.name)
+    if transcript.outcome is Outcome.STALLED:
+        return [_ending("stalls-before-handshake" if _applies("stalls-before-handshake", seen) else "stalls", None, states)]
     findings = []
     # Which states make an escaping error a finding is the ending rules' data
     # (after the client has gone it never is: WS-042, AMB-33).
@@ -227,6 +252,11 @@ def _judge_return(task: asyncio.Future[None], transcript: Transcript, seen: Stat
         error = task.exception()
     except asyncio.CancelledError as cancelled:  # the application cancelled itself
         error = cancelled
+    if isinstance(error, Stalled):
+        transcript.outcome = Outcome.STALLED
+        return
+    if isinstance(error, AppExit):
+        error = error.error  # judged as what the application raised, as a server sees it
     if error is not None:
         transcript.outcome = Outcome.RAISED
         transcript.error = error
