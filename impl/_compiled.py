@@ -334,30 +334,28 @@ class CheckedCalls:
             raise state.exhausted(_RECEIVE)
         message = await self._receive()
         try:  # anything odd about the message is the judge's to explain
-            step = state.node.receive[message["type"]]
-            plain = step.stays and (
+            if state.node.receive[message["type"]].stays and (
                 ("text" in message and message["text"].__class__ is str and ("bytes" not in message or message["bytes"] is None))
                 or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
-            )
+            ):
+                return message
         except Exception:
-            plain = False
-        if not plain:  # everything but the plainest data message: the judge decides
-            state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
+            pass
+        state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
         return message
 
     def _received(self, message: Any) -> None:
         """Judge a message the server delivered, for a helper that awaited the server's ``receive()`` itself."""
         state = self._connection_state
         try:  # anything odd about the message is the judge's to explain
-            step = state.node.receive[message["type"]]
-            plain = step.stays and (
+            if state.node.receive[message["type"]].stays and (
                 ("text" in message and message["text"].__class__ is str and ("bytes" not in message or message["bytes"] is None))
                 or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
-            )
+            ):
+                return
         except Exception:
-            plain = False
-        if not plain:  # everything but the plainest data message: the judge decides
-            state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
+            pass
+        state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
 
     async def send(self, message: Any) -> None:
         """Send an ASGI message to the server, after checking it against the spec.
