@@ -385,6 +385,7 @@ class Harness:
                 f"the states are receive {receive.name} / send {send.name}; the spec says receive {expected[0]} / send {expected[1]}",
                 expected=f"leaves receive {expected[0]} / send {expected[1]}",
                 happened=f"left receive {receive.name} / send {send.name}",
+                outcome=_other_states(receive.name != expected[0], send.name != expected[1]),
             )
         outbox, expected_messages = self.server.outbox, self._expected
         if len(outbox) != len(expected_messages):
@@ -393,6 +394,7 @@ class Harness:
                 f"the server was sent {outbox[self._verified :]!r}; the spec says {wanted!r}",
                 expected=f"forwards {_listed(wanted)}",
                 happened=f"forwarded {_listed(outbox[self._verified :])}",
+                outcome="forwarded other messages",
             )
         for index in range(self._verified, len(outbox)):
             if not expected_messages[index].matches(outbox[index]):
@@ -401,15 +403,19 @@ class Harness:
                     f"the server was sent {outbox[index]!r}; the spec says {wanted_message!r}",
                     expected=f"forwards {describe(wanted_message)} as the call asked",
                     happened=f"forwarded {describe(outbox[index])} with other fields",
+                    outcome="forwarded other fields",
                 )
         self._verified = len(outbox)
         if self.server.taken != self._cursor:
+            took = f"took {'more' if self.server.taken > self._cursor else 'fewer'}"
             self._fail(
                 f"the implementation took {self.server.taken} message(s) from the server; the spec says {self._cursor}",
                 expected="takes from the server only what it must",
-                happened=f"took {'more' if self.server.taken > self._cursor else 'fewer'}",
+                happened=took,
+                outcome=took,
             )
 
+    @_traced
     def close_pending(self) -> None:
         """End the test: a call still waiting for the client is abandoned."""
         pending, self.pending = self.pending, None
@@ -459,12 +465,15 @@ class Harness:
         if not done:
             _abandon(call.coroutine)
             assert outcome is not None
-            self._fail(f"{call} waits for a message the client never sent; the spec says it {outcome}", expected=_outline(outcome), happened="waited")
+            self._fail(
+                f"{call} waits for a message the client never sent; the spec says it {outcome}", expected=_outline(outcome), happened="waited", outcome="waited"
+            )
         if outcome is None:
             assert not callable(call.prediction)
             call.prediction.close()
             got = f"raised {error!r}" if error is not None else f"returned {value!r}"
-            self._fail(f"{call} {got}; the spec says it waits for the client's next message", expected="waits", happened=_did(value, error))
+            did = _did(value, error)
+            self._fail(f"{call} {got}; the spec says it waits for the client's next message", expected="waits", happened=did, outcome=did)
         assert outcome is not None
         self._judge(call, outcome, value, error)
         return _Result(waiting=False, outcome=outcome)
@@ -473,24 +482,30 @@ class Harness:
         outline = _outline(expected)
         if isinstance(expected, Returns):
             if error is not None:
-                self._fail(
-                    f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}", expected=outline, happened=_did(value, error)
-                )
+                did = _did(value, error)
+                self._fail(f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}", expected=outline, happened=did, outcome=did)
             if not (value == expected.value or repr(value) == repr(expected.value)):
-                self._fail(f"{call} returned {value!r}; the spec says it {expected}", expected=outline, happened="returned another value")
+                self._fail(
+                    f"{call} returned {value!r}; the spec says it {expected}",
+                    expected=outline,
+                    happened="returned another value",
+                    outcome="returned another value",
+                )
             return
         if error is None:
-            self._fail(f"{call} returned {value!r}; the spec says it {expected}", expected=outline, happened="returned")
+            self._fail(f"{call} returned {value!r}; the spec says it {expected}", expected=outline, happened="returned", outcome="returned")
         assert error is not None
         problem = expected.mismatch(error)
         if problem is not None:
+            raised = f"raised {type(error).__name__}"
             self._fail(
-                f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}, but {problem}",
+                f"{call} {raised}: {error}; the spec says it {expected}, but {problem.text}",
                 expected=outline,
-                happened=f"raised {type(error).__name__}" + ("" if isinstance(error, expected.family) else f", not a {expected.family.__name__}"),
+                happened=raised + ("" if isinstance(error, expected.family) else f", not a {expected.family.__name__}"),
+                outcome=f"{raised} {problem.outline}" if problem.outline else raised,
             )
 
-    def _fail(self, text: str, *, expected: str, happened: str) -> None:
+    def _fail(self, text: str, *, expected: str, happened: str, outcome: str) -> None:
         receive, send = self.node.names
         where = f"spec {self.version.value}, {'with' if self.denial else 'without'} the denial extension, offered {list(self.subprotocols)}"
         clauses, message, states = self._why
@@ -503,6 +518,7 @@ class Harness:
             send=states[1],
             expected=expected,
             happened=happened,
+            outcome=outcome,
             connection={"spec_version": self.version.value, "denial": self.denial, "subprotocols": list(self.subprotocols)},
             program=write_program(self.trace),
             detail=text,
@@ -668,6 +684,11 @@ def _outline(outcome: CallOutcome) -> str:
     if isinstance(outcome.kind, ViolationKind):
         return f"raises {outcome.family.__name__} ({outcome.kind.value})"
     return f"raises {outcome.family.__name__}"
+
+
+def _other_states(receive: bool, send: bool) -> str:
+    # Which side's state the class got wrong, without the states themselves (they are in the key).
+    return f"left another {' and '.join(side for side, wrong in (('receive', receive), ('send', send)) if wrong)} state"
 
 
 def _did(value: Any, error: BaseException | None) -> str:

@@ -43,7 +43,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, NamedTuple, cast
 
 from hypothesis import strategies as st
@@ -51,7 +51,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from ..coverage import Coverage
 from ..engine import websocket_scope
-from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion
+from .._context import VERSION_RANK
+from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion, State, ValueKind
 from . import strategies
 from .drawn_client import JSON_VALUES, ActionKind, action_kinds, kind_name
 from .harness import JSON_MODES, Divergence, Factory, Harness
@@ -59,7 +60,7 @@ from .known import Baseline, Difference, Tally, known_differences, replay
 from .oracle import ModelNode, oracle
 from .strategies import Bad, bad
 
-__all__ = ["MACHINE_SUBPROTOCOLS", "GeneratedMachine", "RuleSpec", "Setup", "rule_specs", "setups", "sweep", "walks", "websocket_machine"]
+__all__ = ["MACHINE_SUBPROTOCOLS", "GeneratedMachine", "RuleSpec", "Setup", "helper_deliveries", "rule_specs", "setups", "sweep", "walks", "websocket_machine"]
 
 #: What the client offers when a connection offers subprotocols.
 MACHINE_SUBPROTOCOLS = ("chat", "superchat")
@@ -312,54 +313,127 @@ def sweep(
     The probe tries every message that leaves the states as they are: all
     those the spec refuses, on both sides, and the data that may flow. Each
     call is judged as it returns, and the states and the traffic at the end
-    of every walk.
+    of every walk. Then, on the newest version, in every state a walk
+    reaches, every receiving helper (``receive_text()``, ``receive_json()``
+    in each mode, ``iter_bytes()``, ...) is called once after each message of
+    :func:`helper_deliveries`: every payload shape of the data, then the
+    message that ends the receive side with every field set.
 
     ``rules`` names the rules of a narrowed machine: the sweep then plays
     only what one of them could (a message the application sends needs its
     ``app_raw_...`` rule, one the server delivers the client's rule for it,
-    or ``server_misbehaves`` where a conformant server would not deliver it),
-    and leaves out a walk it cannot play to its end. Every step is checked
-    as it ends. With a ``tally``, a divergence it tolerates (a known one) is
-    noted and the walk starts again on a fresh connection, to probe what is
-    left. Returns how many walks were made.
+    or ``server_misbehaves`` where a conformant server would not deliver it;
+    a helper its ``app_...`` rule), and leaves out a walk it cannot play to
+    its end. Every step is checked as it ends. With a ``tally``, a divergence
+    it tolerates (a known one) is noted and the walk starts again on a fresh
+    connection, to probe what is left. Returns how many walks were made.
 
     Raises:
         Divergence: the implementation departed from the spec (in a way the
             tally does not tolerate); a note names the connection and the walk.
     """
     made = 0
+    chosen = tuple(versions)
     for with_denial in denial:
-        for version in versions:
+        for version in chosen:
             for path in walks(with_denial):
-                made += _sweep_walk(factory, version, with_denial, path, coverage, rules, tally)
+                end = _end(with_denial, path)
+                probe = [partial(_walk, message=m, rules=rules) for m in strategies.representatives() if end.step(_side(m), m["type"], m) in (None, end)]
+                made += _probe(factory, version, with_denial, path, probe, coverage, rules, tally)
+        # The helpers read what the receive side delivers, whose fields no version gates: the newest is enough.
+        newest = max(chosen, key=lambda v: VERSION_RANK[v])
+        for path in _paths_to_states(with_denial):
+            for name, call in _HELPER_CALLS:
+                if rules is None or name in rules:
+                    steps = [partial(_helper_step, message=m, call=call, rules=rules) for m in helper_deliveries()]
+                    made += _probe(factory, newest, with_denial, path, steps, coverage, rules, tally)
     return made
 
 
-def _sweep_walk(  # noqa: PLR0917 - sweep's loop variables and options, passed on
+def _end(with_denial: bool, path: tuple[Message, ...]) -> ModelNode:
+    end = oracle(with_denial).initial
+    for message in path:
+        end = cast(ModelNode, end.step(_side(message), message["type"], message))
+    return end
+
+
+@cache
+def _paths_to_states(denial: bool) -> tuple[tuple[Message, ...], ...]:
+    # The shortest walk to each state a walk reaches (walks() is breadth first).
+    found: dict[ModelNode, tuple[Message, ...]] = {}
+    for path in walks(denial):
+        found.setdefault(_end(denial, path), path)
+    return tuple(found.values())
+
+
+@cache
+def helper_deliveries() -> tuple[Message, ...]:
+    """What the sweep delivers before each receiving helper, in order.
+
+    Every payload shape of the data (each key of its exactly-one rule alone,
+    then with the others present as None), carrying a JSON document so that
+    the JSON helpers can return; then, last because it ends the receive side,
+    the message that does, with every field set (:func:`~asgiws.testing.strategies.full_message`).
+    """
+    found: list[Message] = []
+    document = {ValueKind.STR: "[]", ValueKind.BYTES: b"[]"}
+    for kind in sorted(_FLOWING, key=lambda m: m.value):
+        schema = MESSAGE_SCHEMAS[kind]
+        kinds = {f.name: f.kind for f in schema.fields}
+        for names in strategies.exactly_one(schema.constraints):
+            for name in names:
+                alone = {"type": kind.value, name: document[kinds[name]]}
+                found += [alone, {**alone, **dict.fromkeys((n for n in names if n != name), None)}]
+    ending = [row.trigger for row in TRANSITIONS[Side.RECEIVE] if isinstance(row.trigger, MessageType) and row.source is State.CONNECTED and row.target is State.DISCONNECTED]
+    return (*found, *(strategies.full_message(kind) for kind in ending))
+
+
+# The receiving helpers as the sweep calls them, each with the rule that would: receive_json in each mode, one item of an iterator.
+_HELPER_CALLS: tuple[tuple[str, Callable[[Harness], None]], ...] = (
+    ("app_receive", Harness.receive),
+    ("app_receive_text", Harness.receive_text),
+    ("app_receive_bytes", Harness.receive_bytes),
+    *(("app_receive_json", partial(Harness.receive_json, mode=mode)) for mode in JSON_MODES),
+    *((f"app_{method}", partial(Harness.iterate, method=method, count=1)) for method in ("iter_text", "iter_bytes", "iter_json")),
+)
+
+
+def _helper_step(harness: Harness, message: Message, call: Callable[[Harness], None], rules: Collection[str] | None) -> None:
+    # Deliver one message as a rule could, call the helper, and take back what it left queued.
+    if rules is not None and _rule_for(harness, message) not in rules:
+        return
+    if harness.server.deliverable(MessageType(message["type"])):
+        harness.client(message)
+    else:
+        harness.misbehave(message)
+    call(harness)
+    if harness.pending is not None:
+        harness.close_pending()  # a helper the spec lets wait for more is abandoned, as a test's end does
+    harness.withdraw()
+    harness.check()
+
+
+def _probe(  # noqa: PLR0917 - sweep's loop variables and options, passed on
     factory: Factory,
     version: SpecVersion,
     with_denial: bool,
     path: tuple[Message, ...],
+    steps: Sequence[Callable[[Harness], object]],
     coverage: Coverage | None,
     rules: Collection[str] | None,
     tally: Tally | None,
 ) -> int:
-    # One walk and its probe; 1 when it was played to its end. The probe is every message that
-    # leaves the states where the walk ended as they are: those the spec refuses, and the data.
-    end = oracle(with_denial).initial
-    for message in path:
-        end = cast(ModelNode, end.step(_side(message), message["type"], message))
-    probe = [m for m in strategies.representatives() if end.step(_side(m), m["type"], m) in (None, end)]
+    # One walk and the steps that probe where it ends; 1 when it was played to its end.
     start = 0
     while True:
         harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage)
-        done = -1  # how many probe messages this connection has played
+        done = -1  # how many probe steps this connection has played
         try:
             if not all(_walk(harness, message, rules) for message in path):
                 return 0
             done = start
-            for message in probe[start:]:
-                _walk(harness, message, rules)
+            for step in steps[start:]:
+                step(harness)
                 done += 1
             return 1
         except Divergence as divergence:
@@ -367,7 +441,7 @@ def _sweep_walk(  # noqa: PLR0917 - sweep's loop variables and options, passed o
                 shown = ", ".join(m["type"] for m in path) or "nothing"
                 divergence.add_note(f"found by the sweep: spec {version.value}, denial {with_denial}, after {shown}, then the probe")
                 raise
-            if done < 0 or done + 1 >= len(probe):
+            if done < 0 or done + 1 >= len(steps):
                 return 1  # a known divergence on the way there, or at the last probe: nothing is left here
             start = done + 1
         finally:
