@@ -466,7 +466,10 @@ class Harness:
             _abandon(call.coroutine)
             assert outcome is not None
             self._fail(
-                f"{call} waits for a message the client never sent; the spec says it {outcome}", expected=_outline(outcome), happened="waited", outcome="waited"
+                f"{call} waits for a message the client never sent; the spec says it {outcome}",
+                expected=_outline(outcome),
+                happened="waited",
+                outcome="waited",
             )
         if outcome is None:
             assert not callable(call.prediction)

@@ -512,11 +512,13 @@ class Tally:
 
         Each one not met is replayed first; one that still shows is noted as
         met. One whose program now diverges otherwise, before reaching it, is
-        neither: that other divergence is the news.
+        neither: that other divergence is the news. One without a program (a
+        value in it could not be written down) cannot be replayed, and is
+        neither too: not meeting it says nothing.
         """
         gone = []
         for known in self.baseline:
-            if known.key in self.seen.differences:
+            if known.key in self.seen.differences or known.program is None:
                 continue
             found = replay(factory, known)
             if found is None:

@@ -49,9 +49,9 @@ from typing import Any, NamedTuple, cast
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from .._context import VERSION_RANK
 from ..coverage import Coverage
 from ..engine import websocket_scope
-from .._context import VERSION_RANK
 from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion, State, ValueKind
 from . import strategies
 from .drawn_client import JSON_VALUES, ActionKind, action_kinds, kind_name
@@ -60,7 +60,18 @@ from .known import Baseline, Difference, Tally, known_differences, replay
 from .oracle import ModelNode, oracle
 from .strategies import Bad, bad
 
-__all__ = ["MACHINE_SUBPROTOCOLS", "GeneratedMachine", "RuleSpec", "Setup", "helper_deliveries", "rule_specs", "setups", "sweep", "walks", "websocket_machine"]
+__all__ = [
+    "MACHINE_SUBPROTOCOLS",
+    "GeneratedMachine",
+    "RuleSpec",
+    "Setup",
+    "helper_deliveries",
+    "rule_specs",
+    "setups",
+    "sweep",
+    "walks",
+    "websocket_machine",
+]
 
 #: What the client offers when a connection offers subprotocols.
 MACHINE_SUBPROTOCOLS = ("chat", "superchat")
@@ -338,7 +349,9 @@ def sweep(
         for version in chosen:
             for path in walks(with_denial):
                 end = _end(with_denial, path)
-                probe = [partial(_walk, message=m, rules=rules) for m in strategies.representatives() if end.step(_side(m), m["type"], m) in (None, end)]
+                probe = [
+                    partial(_walk, message=m, rules=rules) for m in strategies.representatives() if end.step(_side(m), m["type"], m) in (None, end)
+                ]
                 made += _probe(factory, version, with_denial, path, probe, coverage, rules, tally)
         # The helpers read what the receive side delivers, whose fields no version gates: the newest is enough.
         newest = max(chosen, key=lambda v: VERSION_RANK[v])
@@ -384,7 +397,11 @@ def helper_deliveries() -> tuple[Message, ...]:
             for name in names:
                 alone = {"type": kind.value, name: document[kinds[name]]}
                 found += [alone, {**alone, **dict.fromkeys((n for n in names if n != name), None)}]
-    ending = [row.trigger for row in TRANSITIONS[Side.RECEIVE] if isinstance(row.trigger, MessageType) and row.source is State.CONNECTED and row.target is State.DISCONNECTED]
+    ending = [
+        row.trigger
+        for row in TRANSITIONS[Side.RECEIVE]
+        if isinstance(row.trigger, MessageType) and row.source is State.CONNECTED and row.target is State.DISCONNECTED
+    ]
     return (*found, *(strategies.full_message(kind) for kind in ending))
 
 
