@@ -53,6 +53,7 @@ from ..spec import (
     State,
     Transition,
 )
+from .adapters import STARLETTE, Adapter
 
 __all__ = [
     "BASELINES",
@@ -337,11 +338,11 @@ def read_program(program: Sequence[Any]) -> Iterator[tuple[str, tuple[Any, ...],
         yield name, tuple(decode(a) for a in args), {k: decode(v) for k, v in kwargs.items()}
 
 
-def reproducer(difference: Difference, factory: str = "factory", imports: str = "") -> str:
+def reproducer(difference: Difference, factory: str = "factory", imports: str = "", adapter: str = STARLETTE.name) -> str:
     """A pytest test, as Python source, that replays the difference's program and fails while it remains.
 
     ``factory`` is the expression that builds the class under test, ``imports``
-    the line that brings it in.
+    the line that brings it in, ``adapter`` the name of the shipped adapter that drives it.
     """
     connection = difference.connection
     name = "test_" + "_".join(part for part in (difference.clause, difference.call) if part).lower().replace("-", "_").replace(".", "_")
@@ -352,9 +353,13 @@ def reproducer(difference: Difference, factory: str = "factory", imports: str = 
     ]
     if imports:
         lines.append(f"    {imports}")
+    driven = ""
+    if adapter != STARLETTE.name:
+        lines.append("    from asgiws.testing.adapters import adapter_named")
+        driven = f", adapter=adapter_named({adapter!r})"
     lines.append(
         f"    harness = Harness({factory}, websocket_scope({connection.get('spec_version', '2.5')!r}, "
-        f"denial={connection.get('denial', False)!r}, subprotocols={tuple(connection.get('subprotocols', ()))!r}))"
+        f"denial={connection.get('denial', False)!r}, subprotocols={tuple(connection.get('subprotocols', ()))!r}){driven})"
     )
     for step_name, args, kwargs in read_program(difference.program or ()):
         shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
@@ -507,7 +512,7 @@ class Tally:
         """The differences noted that the baseline does not list (only a recording run notes them)."""
         return [d for d in self.seen if d.key not in self.baseline]
 
-    def fixed(self, factory: Callable[..., Any]) -> list[Difference]:
+    def fixed(self, factory: Callable[..., Any], adapter: Adapter = STARLETTE) -> list[Difference]:
         """The known differences this run did not meet and whose program no longer diverges at all.
 
         Each one not met is replayed first; one that still shows is noted as
@@ -520,7 +525,7 @@ class Tally:
         for known in self.baseline:
             if known.key in self.seen.differences or known.program is None:
                 continue
-            found = replay(factory, known)
+            found = replay(factory, known, adapter=adapter)
             if found is None:
                 gone.append(known)
             elif found.key == known.key:
@@ -529,7 +534,7 @@ class Tally:
         return gone
 
 
-def replay(factory: Callable[..., Any], difference: Difference, *, raising: bool = False) -> Difference | None:
+def replay(factory: Callable[..., Any], difference: Difference, *, raising: bool = False, adapter: Adapter = STARLETTE) -> Difference | None:
     """Run a difference's program on a fresh harness; the difference it shows, or None.
 
     A difference without a program shows nothing. With ``raising``, the
@@ -546,7 +551,7 @@ def replay(factory: Callable[..., Any], difference: Difference, *, raising: bool
         denial=bool(connection.get("denial", False)),
         subprotocols=tuple(connection.get("subprotocols", ())),
     )
-    harness = Harness(factory, scope)
+    harness = Harness(factory, scope, adapter=adapter)
     try:
         for name, args, kwargs in read_program(difference.program):
             getattr(harness, name)(*args, **kwargs)

@@ -54,6 +54,7 @@ from ..coverage import Coverage
 from ..engine import websocket_scope
 from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion, State, ValueKind
 from . import strategies
+from .adapters import STARLETTE, Adapter, adapter_named, rule_call
 from .drawn_client import JSON_VALUES, ActionKind, action_kinds, kind_name
 from .harness import JSON_MODES, Divergence, Factory, Harness
 from .known import Baseline, Difference, Tally, known_differences, replay
@@ -318,6 +319,7 @@ def sweep(
     *,
     rules: Collection[str] | None = None,
     tally: Tally | None = None,
+    adapter: Adapter = STARLETTE,
 ) -> int:
     """Walk every path of :func:`walks` on a connection of each version, and probe where it ends.
 
@@ -352,14 +354,14 @@ def sweep(
                 probe = [
                     partial(_walk, message=m, rules=rules) for m in strategies.representatives() if end.step(_side(m), m["type"], m) in (None, end)
                 ]
-                made += _probe(factory, version, with_denial, path, probe, coverage, rules, tally)
+                made += _probe(factory, version, with_denial, path, probe, coverage, rules, tally, adapter)
         # The helpers read what the receive side delivers, whose fields no version gates: the newest is enough.
         newest = max(chosen, key=lambda v: VERSION_RANK[v])
         for path in _paths_to_states(with_denial):
             for name, call in _HELPER_CALLS:
                 if rules is None or name in rules:
                     steps = [partial(_helper_step, message=m, call=call, rules=rules) for m in helper_deliveries()]
-                    made += _probe(factory, newest, with_denial, path, steps, coverage, rules, tally)
+                    made += _probe(factory, newest, with_denial, path, steps, coverage, rules, tally, adapter)
     return made
 
 
@@ -439,11 +441,12 @@ def _probe(  # noqa: PLR0917 - sweep's loop variables and options, passed on
     coverage: Coverage | None,
     rules: Collection[str] | None,
     tally: Tally | None,
+    adapter: Adapter,
 ) -> int:
     # One walk and the steps that probe where it ends; 1 when it was played to its end.
     start = 0
     while True:
-        harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage)
+        harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage, adapter=adapter)
         done = -1  # how many probe steps this connection has played
         try:
             if not all(_walk(harness, message, rules) for message in path):
@@ -505,6 +508,8 @@ class GeneratedMachine(RuleBasedStateMachine):
     """What every generated machine shares; :func:`websocket_machine` adds the rules."""
 
     factory: Factory
+    #: How the class spells each call.
+    adapter: Adapter
     coverage: Coverage | None
     versions: tuple[SpecVersion, ...]
     denial: tuple[bool, ...]
@@ -532,7 +537,7 @@ class GeneratedMachine(RuleBasedStateMachine):
             current.close_pending()
         self.setup = setup
         scope = websocket_scope(setup.spec_version, subprotocols=setup.subprotocols, denial=setup.denial)
-        self.harness = harness = Harness(cls.factory, scope, coverage=cls.coverage)
+        self.harness = harness = Harness(cls.factory, scope, coverage=cls.coverage, adapter=cls.adapter)
         if setup.connected or setup.accepted:
             harness.client({"type": MessageType.CONNECT.value})
         if setup.accepted:
@@ -569,7 +574,7 @@ class GeneratedMachine(RuleBasedStateMachine):
     @classmethod
     def fixed(cls) -> list[Difference]:
         """The known differences that no longer occur: not met by the run, and their programs replayed without them."""
-        return [] if cls.tally is None else cls.tally.fixed(cls.factory)
+        return [] if cls.tally is None else cls.tally.fixed(cls.factory, cls.adapter)
 
     def teardown(self) -> None:
         """Abandon a call still waiting for the client (an example may end before its connection opens)."""
@@ -581,8 +586,8 @@ class GeneratedMachine(RuleBasedStateMachine):
 def _walk(harness: Harness, message: Message, rules: Collection[str] | None) -> bool:
     # One step of a walk (Harness.play); False when no rule of the machine could play it. Each
     # call is judged as it returns; the states and the traffic are checked at the end of the walk.
-    if rules is not None and _rule_for(harness, message) not in rules:
-        return False
+    if rules is not None and (_rule_for(harness, message) not in rules or (_side(message) is Side.RECEIVE and "app_receive" not in rules)):
+        return False  # play() receives what the server delivers: that needs the raw receive() too
     harness.play(message)
     if _side(message) is Side.RECEIVE:
         harness.withdraw()  # what the application refused to take leaves the queue
@@ -634,6 +639,7 @@ def websocket_machine(
     sweep_first: bool = True,
     known: Baseline | str | os.PathLike[str] | None = None,
     record: bool = False,
+    adapter: Adapter | str = STARLETTE,
     name: str = "WebSocketMachine",
 ) -> type[GeneratedMachine]:
     """A Hypothesis state machine that holds an implementation of Starlette's WebSocket API to the spec.
@@ -662,6 +668,9 @@ def websocket_machine(
             example goes on, on a fresh connection; only a new one fails.
         record: note every divergence and fail on none, to write a baseline
             from ``tally.seen`` when the run ends.
+        adapter: how the class spells each call (an :class:`~asgiws.testing.adapters.Adapter`,
+            or the name of a shipped one: ``"starlette"``, ``"litestar"``, ``"quart"``);
+            the rules of the calls it does not have are left out.
         name: the class name, as Hypothesis prints it in a failing program.
 
     Returns:
@@ -679,6 +688,8 @@ def websocket_machine(
     if unknown:
         msg = f"no such rules: {sorted(unknown)}"
         raise ValueError(msg)
+    driver = adapter_named(adapter) if isinstance(adapter, str) else adapter
+    excluded |= {s.name for s in specs if rule_call(s.name) not in (None, *driver.calls)}
     kinds = [False, True] if denial is None else [denial]
 
     def connection(self: GeneratedMachine, setup: Setup) -> None:
@@ -696,14 +707,14 @@ def websocket_machine(
             # example to fail the same way, and the whole sweep again would cost each one as much.
             failure, notes = cls.sweep_failure
             try:
-                replay(cls.factory, failure, raising=True)
+                replay(cls.factory, failure, raising=True, adapter=cls.adapter)
             except Divergence as divergence:
                 for note in notes:
                     divergence.add_note(note)
                 raise
         if not cls.swept:
             try:
-                sweep(cls.factory, cls.versions, cls.denial, cls.coverage, rules=cls.rule_names, tally=cls.tally)
+                sweep(cls.factory, cls.versions, cls.denial, cls.coverage, rules=cls.rule_names, tally=cls.tally, adapter=cls.adapter)
             except Divergence as divergence:
                 cls.sweep_failure = (cast(Difference, divergence.difference), tuple(getattr(divergence, "__notes__", ())))
                 raise
@@ -713,6 +724,7 @@ def websocket_machine(
     namespace: dict[str, Any] = {
         "tally": Tally(baseline, record=record) if baseline is not None or record else None,
         "factory": staticmethod(factory),
+        "adapter": driver,
         "coverage": coverage,
         "versions": chosen,
         "denial": tuple(kinds),
