@@ -263,7 +263,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     fuzzing.add_argument("--known", metavar="FILE|NAME", help="the baseline of known differences: a file, or starlette, litestar, quart")
     fuzzing.add_argument(
-        "--adapter", metavar="NAME", help="how the class spells its calls: starlette or litestar (default: read from the class's package)"
+        "--adapter", metavar="NAME", help="how the class spells its calls: starlette, litestar or quart (default: read from the class's package)"
     )
     fuzzing.add_argument("--record", metavar="FILE", help="write every difference met to this baseline file instead of failing")
     fuzzing.add_argument("--max-examples", type=int, default=200, metavar="N", help="examples per round (default %(default)s)")

@@ -19,14 +19,28 @@ for another framework.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+import warnings
+from collections.abc import Callable, Coroutine
+from functools import cache, partial
 from typing import Any
 
 from starlette.websockets import WebSocketDisconnect
 
 from ..spec import State
 
-__all__ = ["ADAPTERS", "CALLS", "LITESTAR", "STARLETTE", "Adapter", "LitestarAdapter", "adapter_named", "detect_adapter", "rule_call"]
+__all__ = [
+    "ADAPTERS",
+    "CALLS",
+    "LITESTAR",
+    "QUART",
+    "STARLETTE",
+    "Adapter",
+    "LitestarAdapter",
+    "QuartAdapter",
+    "adapter_named",
+    "detect_adapter",
+    "rule_call",
+]
 
 #: Every call the harness can make, by its name in Starlette's API.
 CALLS = frozenset(
@@ -65,7 +79,7 @@ class Adapter:
     Override the methods your class spells otherwise, and set :attr:`calls`
     to the calls it has. Each call method returns the coroutine the class's
     method returns (nothing is awaited here); :meth:`iterate` returns an
-    async iterator.
+    async generator.
     """
 
     #: The adapter's name, as ``asgiws fuzz --adapter`` takes it.
@@ -125,9 +139,9 @@ class Adapter:
         """``receive_json(mode)``."""
         return websocket.receive_json(mode=mode)  # type: ignore[no-any-return]
 
-    def iterate(self, websocket: Any, method: str) -> AsyncIterator[Any]:
-        """``iter_text()``, ``iter_bytes()`` or ``iter_json()``, by ``method``."""
-        return getattr(websocket, method)()  # type: ignore[no-any-return]
+    def iterate(self, websocket: Any, method: str) -> Any:
+        """``iter_text()``, ``iter_bytes()`` or ``iter_json()``, by ``method``: an async generator (``__anext__``, ``aclose``)."""
+        return getattr(websocket, method)()
 
 
 #: Any class with Starlette's ``WebSocket`` API.
@@ -218,25 +232,184 @@ class LitestarAdapter(Adapter):
         """``receive_json(mode)``."""
         return self._translated(super().receive_json(websocket, mode))
 
-    def iterate(self, websocket: Any, method: str) -> AsyncIterator[Any]:
+    def iterate(self, websocket: Any, method: str) -> Any:
         """``iter_data("text")``, ``iter_data("binary")`` or ``iter_json()``."""
         if method == "iter_json":
-            return websocket.iter_json()  # type: ignore[no-any-return]
-        return websocket.iter_data("text" if method == "iter_text" else "binary")  # type: ignore[no-any-return]
+            return websocket.iter_json()
+        return websocket.iter_data("text" if method == "iter_text" else "binary")
 
 
 #: ``litestar.connection.WebSocket``.
 LITESTAR = LitestarAdapter()
+
+
+class _QuartReader:
+    """What Quart's reader task does, run at every call instead of concurrently.
+
+    Quart's ASGI layer reads the server in a task of its own, as fast as
+    messages come: it skips ``websocket.connect``, queues the payload of
+    every ``websocket.receive`` (its bytes when they are not empty, else its
+    text), and stops at ``websocket.disconnect``, which cancels the handler.
+    The harness runs one call at a time, so the reader catches up at the
+    start of each call, and the websocket's ``receive()`` waits for the
+    server only when nothing is queued.
+    """
+
+    def __init__(self, receive: Callable[[], Awaitable]) -> None:
+        self._receive = receive
+        self._queue: list[Any] = []
+        self._gone: Any = None  # the disconnect that stopped the reader
+
+    def catch_up(self) -> None:
+        from ..engine import drive
+
+        while self._gone is None:
+            read = self._receive()
+            done, message, _ = drive(read)  # the simulated server's receive() never raises
+            if not done:
+                read.close()  # nothing queued: the waiting read is dropped, as a cancelled one is
+                return
+            self._take(message)
+
+    def _take(self, message: Any) -> None:
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "websocket.receive":
+            self._queue.append(message.get("bytes") or message["text"])
+        elif kind == "websocket.disconnect":
+            self._gone = message
+
+    async def next(self) -> Any:
+        # The websocket's receive(): the next payload; the handler's cancellation, spelled as Starlette's disconnect.
+        while not self._queue:
+            if self._gone is not None:
+                raise WebSocketDisconnect(self._gone.get("code", 1000), self._gone.get("reason"))
+            self._take(await self._receive())
+        return self._queue.pop(0)
+
+
+class _QuartConnection:
+    """Quart's ``websocket`` object and the reader that feeds it."""
+
+    def __init__(self, websocket: Any, reader: _QuartReader) -> None:
+        self.websocket = websocket
+        self.reader = reader
+
+
+@cache
+def _quart_app() -> Any:
+    from quart import Quart
+
+    return Quart("asgiws")
+
+
+def _text_headers(headers: Any) -> Any:
+    # Quart's accept() takes text headers; byte pairs are decoded as HTTP headers are, anything else is passed on as it is.
+    if isinstance(headers, list) and all(isinstance(p, tuple | list) and len(p) == 2 and all(isinstance(v, bytes) for v in p) for p in headers):
+        return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+    return headers
+
+
+class QuartAdapter(Adapter):
+    """Quart's ``websocket`` object (``quart.wrappers.Websocket``, or an app's ``websocket_class``).
+
+    In a Quart app, ``websocket`` is a context-local: it stands for the
+    ``Websocket`` that Quart's ASGI layer (``ASGIWebsocketConnection``)
+    builds over the connection's scope, with its own ``accept``, ``close``
+    and ``send`` spelled as ASGI messages. The adapter builds the same object
+    with the same ASGI layer, over the simulated server, and a reader that
+    does what Quart's reader task does (:class:`_QuartReader`). The factory
+    is the ``Websocket`` class.
+
+    Quart's object has one ``receive()`` and one ``send(data)`` for text and
+    bytes alike, ``receive_json()``/``send_json()`` for JSON as text, and no
+    raw messages, iterators, denial response or states: the rules of those
+    calls are left out, and no state is compared.
+    """
+
+    name = "quart"
+    calls = frozenset({"accept", "close", "send_text", "send_bytes", "send_json", "receive_text", "receive_bytes", "receive_json"})
+
+    def build(self, factory: Callable[..., Any], scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> Any:
+        """Quart's websocket over the connection, as ``ASGIWebsocketConnection`` builds it."""
+        from quart.asgi import ASGIWebsocketConnection
+        from werkzeug.datastructures import Headers
+
+        layer = ASGIWebsocketConnection(_quart_app(), scope)  # type: ignore[arg-type]
+        reader = _QuartReader(receive)
+        headers = Headers([(name.decode("latin-1").title(), value.decode("latin-1")) for name, value in scope["headers"]])
+        websocket = factory(
+            scope["path"],
+            scope["query_string"],
+            scope["scheme"],
+            headers,
+            scope.get("root_path", ""),
+            scope.get("http_version", "1.1"),
+            list(scope.get("subprotocols", [])),
+            reader.next,
+            partial(layer.send_data, send),
+            partial(layer.accept_connection, send),
+            partial(layer.close_connection, send),
+            scope=scope,
+        )
+        return _QuartConnection(websocket, reader)
+
+    def states(self, websocket: Any) -> tuple[str | None, str | None]:
+        """Quart keeps no state the application can read."""
+        return None, None
+
+    async def _call(self, connection: _QuartConnection, method: str, *args: Any, **kwargs: Any) -> Any:
+        connection.reader.catch_up()
+        with warnings.catch_warnings():
+            # Quart tells the operator when it drops accept headers a 2.0 server cannot carry; the drop itself is what is judged.
+            warnings.simplefilter("ignore", UserWarning)
+            return await getattr(connection.websocket, method)(*args, **kwargs)
+
+    def accept(self, websocket: Any, subprotocol: str | None, headers: Any) -> Awaitable:
+        """``accept(headers, subprotocol)``, with text headers."""
+        return self._call(websocket, "accept", _text_headers(headers), subprotocol)
+
+    def close(self, websocket: Any, code: Any, reason: Any) -> Awaitable:
+        """``close(code, reason)``: Quart's reason is text, empty by default."""
+        return self._call(websocket, "close", code, reason or "")
+
+    def send_text(self, websocket: Any, data: Any) -> Awaitable:
+        """``send(data)``."""
+        return self._call(websocket, "send", data)
+
+    def send_bytes(self, websocket: Any, data: Any) -> Awaitable:
+        """``send(data)``."""
+        return self._call(websocket, "send", data)
+
+    def send_json(self, websocket: Any, data: Any, mode: str) -> Awaitable:
+        """``send_json(data)``: always text, whatever the mode."""
+        return self._call(websocket, "send_json", data)
+
+    def receive_text(self, websocket: Any) -> Awaitable:
+        """``receive()``: text or bytes, whichever came."""
+        return self._call(websocket, "receive")
+
+    def receive_bytes(self, websocket: Any) -> Awaitable:
+        """``receive()``: text or bytes, whichever came."""
+        return self._call(websocket, "receive")
+
+    def receive_json(self, websocket: Any, mode: str) -> Awaitable:
+        """``receive_json()``: whatever came, decoded, whatever the mode."""
+        return self._call(websocket, "receive_json")
+
+
+#: Quart's ``websocket`` object.
+QUART = QuartAdapter()
 #: The adapters asgiws ships, by name.
-ADAPTERS: dict[str, Adapter] = {adapter.name: adapter for adapter in (STARLETTE, LITESTAR)}
+ADAPTERS: dict[str, Adapter] = {adapter.name: adapter for adapter in (STARLETTE, LITESTAR, QUART)}
 
 
 def detect_adapter(target: Any) -> Adapter:
     """The shipped adapter for a class, read from the package its class hierarchy comes from; Starlette's API otherwise.
 
-    ``litestar.connection.WebSocket`` and its subclasses get :data:`LITESTAR`;
-    anything else, Starlette's ``WebSocket`` and ``asgiws.WebSocket``
-    included, gets :data:`STARLETTE`.
+    ``litestar.connection.WebSocket`` and its subclasses get :data:`LITESTAR`,
+    ``quart.wrappers.Websocket`` and its subclasses :data:`QUART`; anything
+    else, Starlette's ``WebSocket`` and ``asgiws.WebSocket`` included, gets
+    :data:`STARLETTE`.
     """
     for cls in getattr(target, "__mro__", ()):
         found = ADAPTERS.get(cls.__module__.partition(".")[0])

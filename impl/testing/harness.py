@@ -65,8 +65,8 @@ from .oracle import ModelNode, States, oracle
 
 __all__ = ["JSON_MODES", "Divergence", "Factory", "Harness"]
 
-#: ``factory(scope, receive, send)`` builds the implementation under test.
-Factory = Callable[[dict[str, Any], Callable[..., Any], Callable[..., Any]], Any]
+#: Builds the implementation under test: ``factory(scope, receive, send)``, or as its adapter calls it.
+Factory = Callable[..., Any]
 #: What the spec expects a call that may wait for the client to do, step by step.
 Prediction = Generator[None, None, CallOutcome]
 Message = dict[str, Any]
