@@ -328,15 +328,18 @@ def sweep(
     call is judged as it returns, and the states and the traffic at the end
     of every walk. Then, on the newest version, in every state a walk
     reaches, every receiving helper (``receive_text()``, ``receive_json()``
-    in each mode, ``iter_bytes()``, ...) is called once after each message of
-    :func:`helper_deliveries`: every payload shape of the data, then the
-    message that ends the receive side with every field set.
+    in each mode, two items of ``iter_bytes()``, ...) is called once after
+    each message of :func:`helper_deliveries`: every payload shape of the
+    data, then the message that ends the receive side with every field set;
+    and every sending helper once, with every argument away from its default
+    (``accept()`` with an offered subprotocol and a header, ``close()`` with
+    a code and a reason, ``send_json()`` in each mode, ...).
 
     ``rules`` names the rules of a narrowed machine: the sweep then plays
     only what one of them could (a message the application sends needs its
-    ``app_raw_...`` rule, one the server delivers the client's rule for it,
-    or ``server_misbehaves`` where a conformant server would not deliver it;
-    a helper its ``app_...`` rule), and leaves out a walk it cannot play to
+    ``app_raw_...`` rule, one the server delivers the client's rule for it
+    (and ``app_receive``), or ``server_misbehaves`` where a conformant server
+    would not deliver it; a helper its ``app_...`` rule), and leaves out a walk it cannot play to
     its end. Every step is checked as it ends. With a ``tally``, a divergence
     it tolerates (a known one) is noted and the walk starts again on a fresh
     connection, to probe what is left. Returns how many walks were made.
@@ -362,6 +365,12 @@ def sweep(
                 if rules is None or name in rules:
                     steps = [partial(_helper_step, message=m, call=call, rules=rules) for m in helper_deliveries()]
                     made += _probe(factory, newest, with_denial, path, steps, coverage, rules, tally, adapter)
+            # Each sending helper once, on a connection that offers subprotocols: a call that moves the states ends the walk.
+            for name, call in _SENDING_CALLS:
+                if rules is None or name in rules:
+                    made += _probe(
+                        factory, newest, with_denial, path, [partial(_sending_step, call=call)], coverage, rules, tally, adapter, offered=True
+                    )
     return made
 
 
@@ -407,14 +416,39 @@ def helper_deliveries() -> tuple[Message, ...]:
     return (*found, *(strategies.full_message(kind) for kind in ending))
 
 
-# The receiving helpers as the sweep calls them, each with the rule that would: receive_json in each mode, one item of an iterator.
+# The receiving helpers as the sweep calls them, each with the rule that would: receive_json in each mode, two items
+# of an iterator (the second waits where one message was queued, as an iterator that does not end must).
 _HELPER_CALLS: tuple[tuple[str, Callable[[Harness], None]], ...] = (
     ("app_receive", Harness.receive),
     ("app_receive_text", Harness.receive_text),
     ("app_receive_bytes", Harness.receive_bytes),
     *(("app_receive_json", partial(Harness.receive_json, mode=mode)) for mode in JSON_MODES),
-    *((f"app_{method}", partial(Harness.iterate, method=method, count=1)) for method in ("iter_text", "iter_bytes", "iter_json")),
+    *((f"app_{method}", partial(Harness.iterate, method=method, count=2)) for method in ("iter_text", "iter_bytes", "iter_json")),
 )
+
+
+# The sending helpers as the sweep calls them, each with the rule that would, and every argument away from its
+# default: a subprotocol the client offered and a header, a close code an application chose and a reason, a
+# payload, JSON in each mode, a denial response with a body. Each is judged valid or not for the connection in
+# hand, as the rule's own calls are (a reason on a 2.2 connection is refused).
+_SENDING_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "accept": {"subprotocol": MACHINE_SUBPROTOCOLS[0], "headers": [(b"x-asgiws", b"bye")]},
+    "close": {"code": strategies.full_message(MessageType.CLOSE)["code"], "reason": "bye"},
+    "send_text": {"data": "bye"},
+    "send_bytes": {"data": b"bye"},
+    "send_denial_response": {"status": 403, "body": b"bye"},
+}
+_SENDING_CALLS: tuple[tuple[str, Callable[[Harness], None]], ...] = (
+    *((f"app_{helper.method}", partial(_helper_body(helper), **_SENDING_ARGUMENTS[helper.method])) for helper in _SEND_HELPERS),
+    *(("app_send_json", partial(Harness.send_json, data={"bye": [1]}, mode=mode)) for mode in JSON_MODES),
+)
+
+
+def _sending_step(harness: Harness, call: Callable[[Harness], None]) -> None:
+    call(harness)
+    if harness.pending is not None:
+        harness.close_pending()  # accept() waits for websocket.connect where it has not come
+    harness.check()
 
 
 def _helper_step(harness: Harness, message: Message, call: Callable[[Harness], None], rules: Collection[str] | None) -> None:
@@ -442,11 +476,15 @@ def _probe(  # noqa: PLR0917 - sweep's loop variables and options, passed on
     rules: Collection[str] | None,
     tally: Tally | None,
     adapter: Adapter,
+    *,
+    offered: bool = False,
 ) -> int:
-    # One walk and the steps that probe where it ends; 1 when it was played to its end.
+    # One walk and the steps that probe where it ends; 1 when it was played to its end. With
+    # ``offered``, the client offers the machine's subprotocols.
     start = 0
+    scope = websocket_scope(version.value, denial=with_denial, subprotocols=MACHINE_SUBPROTOCOLS if offered else ())
     while True:
-        harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage, adapter=adapter)
+        harness = Harness(factory, scope, coverage=coverage, adapter=adapter)
         done = -1  # how many probe steps this connection has played
         try:
             if not all(_walk(harness, message, rules) for message in path):
