@@ -13,12 +13,14 @@ Two things are generated, both from ``asgiws.spec`` and nothing else:
   costs a few calls per field on every message). Every branch comes from a
   ``Field`` or a ``Constraint``; a field newer than the connection's spec
   version is gated on ``ctx.version``.
-* :func:`wrap`, the checked ``receive``/``send`` pair that ``asgiws.WebSocket``
-  and the middleware put between an application and its server. Each side's
-  data message (the one unguarded self-loop of its table) is
-  accepted inline when the plainest test on its fields passes; anything else
-  goes to the judge, ``ConnectionState``, which alone decides what a message
-  does to the connection.
+* the checked calls between an application and its server: ``CheckedCalls``,
+  the ``receive()``/``send()`` and data senders ``asgiws.WebSocket`` inherits,
+  and :func:`wrap`, the checked ``receive``/``send`` pair the middleware hands
+  an application. Both are filled in from one template of the inline
+  judgment: each side's data message (the one unguarded self-loop of its
+  table) is accepted inline when the plainest test on its fields passes;
+  anything else goes to the judge, ``ConnectionState``, which alone decides
+  what a message does to the connection.
 """
 
 from __future__ import annotations
@@ -283,8 +285,10 @@ def _fast_test(schema: MessageSchema) -> str:
     It is true only when the full check would pass. Only a schema made of one
     exactly-one group of nullable fields, with rules decidable inline, gets one
     (the data messages of both sides are such); the asserts hold the spec to it.
-    Each field is read once, in the alternative that tests it first, and only
-    once the caller knows the message is its side's data message.
+    Each alternative asks for one field to hold a value of exactly its type and
+    the others to be absent or None, with operators rather than calls (``in``
+    and subscripts cost less than ``dict.get``), and only once the caller knows
+    the message is its side's data message.
     """
     (group,) = (c for c in schema.constraints if c.check is Check.EXACTLY_ONE)
     names = cast(tuple[str, ...], group.param)
@@ -293,19 +297,16 @@ def _fast_test(schema: MessageSchema) -> str:
     # Text first: it is the common payload, and the test stops at the first match.
     order = sorted(names, key=lambda n: fields[n].kind is not ValueKind.STR)
     alternatives = []
-    for index, name in enumerate(order):
+    for name in order:
         field = fields[name]
         assert field.nullable, field
         assert field.kind in _FAST_TYPES, field
         assert all(c.check in _FAST_CHECKS for c in field.constraints), field
         v = _variable(field)
         # Named only where a later term reads it again.
-        read = f"message.get({name!r})"
-        named = field.constraints or index < len(order) - 1
-        terms = [_FAST_TYPES[field.kind].format(v=f"({v} := {read})" if named else read)]
-        # A field tested by an earlier alternative was read there; a later one is read here.
-        terms += [f"{_variable(fields[other])} is None" for other in order[:index]]
-        terms += [f"message.get({other!r}) is None" for other in order[index + 1 :]]
+        read = f"({v} := message[{name!r}])" if field.constraints else f"message[{name!r}]"
+        terms = [f"{name!r} in message", _FAST_TYPES[field.kind].format(v=read)]
+        terms += [f"({other!r} not in message or message[{other!r}] is None)" for other in order if other != name]
         terms += [_FAST_CHECKS[c.check].format(v=v) for c in field.constraints]
         alternatives.append("(" + " and ".join(terms) + ")")
     return " or ".join(alternatives)
@@ -327,7 +328,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ._fields import ABSENT, Checker, FieldViolation, bad_token, carries_value, is_address, is_headers, is_str_list, utf8
+from ._fields import ABSENT, Checker, FieldViolation, bad_token, carries_value, is_address, is_headers, is_str_list, plain_copy, utf8
 from .exceptions import ProtocolViolation
 from .spec import Side, SpecVersion
 
@@ -335,12 +336,65 @@ if TYPE_CHECKING:
     from ._context import Context
     from ._state import ConnectionState
 
-__all__ = ["MESSAGE_CHECKS", "check_scope", "wrap"]
+__all__ = ["MESSAGE_CHECKS", "CheckedCalls", "check_scope", "wrap"]
 
 '''
 
 
-_WRAP = '''
+# The inline judgment of one message, shared by every checked call: the
+# plainest data message is taken here (counted, when there is a count);
+# everything else goes to the judge, ConnectionState. ``{judge}`` is how the
+# caller hands it over; the message is named ``message``, the judge ``state``.
+_JUDGE = """\
+try:  # anything odd about the message is the judge's to explain
+    step = {node}.{side}[message["type"]]
+    plain = step.stays and ({test})
+except Exception:
+    plain = False
+if not plain:  # everything but the plainest data message: the judge decides
+{judge}
+"""
+
+# Handing a sent message to the server. A send() that does not return leaves
+# the connection where it was (the server refused the message, or it cannot be
+# known to have reached the client), unless something else moved it meanwhile;
+# OSError alone means the connection is gone (spec 2.4).
+_DELIVER = """\
+try:
+    await {send}(message)
+except OSError{as_failure}:
+    state.send_failed()
+    {failed}
+except BaseException:
+    if not plain and state.node is judged:
+        state.node = before
+    raise
+"""
+
+_STRICT = {
+    "receive": "    state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))",
+    "send": "    state._take(before.send, _SEND, message)\n    judged = state.node",
+}
+_LENIENT = {
+    "receive": """\
+    if on_violation is None:
+        state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
+    else:
+        _judge_leniently(state, on_violation, _RECEIVE, message)
+elif counts is not None:
+    counts[step.pair] += 1""",
+    "send": """\
+    if on_violation is None:
+        state._take(before.send, _SEND, message)
+    else:
+        _judge_leniently(state, on_violation, _SEND, message)
+    judged = state.node
+elif counts is not None:
+    counts[step.pair] += 1""",
+}
+_COPY = "message = message.copy() if message.__class__ is dict else plain_copy(message)"
+
+_HOT = '''
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Any]]
@@ -349,81 +403,138 @@ OnViolation = Callable[[ProtocolViolation, Side, Any], None]
 _RECEIVE, _SEND = Side.RECEIVE, Side.SEND
 
 
+class CheckedCalls:
+    """The checked calls of :class:`asgiws.WebSocket`: ``receive()``, ``send()`` and the data senders.
+
+    A mixin: the class supplies ``_connection_state`` (the judge) and the
+    server's ``_receive``/``_send``. A refused message raises before the server
+    sees it and changes no state. What ``send()`` passes on is a shallow copy,
+    as a plain dict, of what the application handed it: what was judged is what
+    is sent, whatever the application does to its own dict meanwhile.
+    """
+
+    __slots__ = ()
+    _connection_state: ConnectionState
+    _receive: Receive
+    _send: Send
+
+    async def receive(self) -> Any:
+        """Receive the next ASGI message from the server, checked against the spec.
+
+        Raises:
+            NotConnectedError: after ``websocket.disconnect`` was received (raised
+                before waiting: nothing more can come).
+            WrongStateError: the server delivered a message the protocol does not
+                allow now (for example data before the accept).
+            InvalidMessageError: the message breaks its schema.
+        """
+        state = self._connection_state
+        if not state.node.receive:
+            raise state.exhausted(_RECEIVE)
+        message = await self._receive()
+{receive_judge}
+        return message
+
+    def _received(self, message: Any) -> None:
+        """Judge a message the server delivered, for a helper that awaited the server's ``receive()`` itself."""
+        state = self._connection_state
+{receive_judge_1}
+
+    async def send(self, message: Any) -> None:
+        """Send an ASGI message to the server, after checking it against the spec.
+
+        A refused message raises before the server sees it and changes no state;
+        so does a failed ``send()`` of the server's, unless it raised ``OSError``.
+
+        Raises:
+            NotConnectedError: after the close (or the end of a denial response).
+            PeerGoneError: after ``websocket.disconnect`` was received, or when the
+                server's ``send()`` raised ``OSError``; it is a ``WebSocketDisconnect``.
+            WrongStateError: a message the protocol does not allow now.
+            InvalidMessageError: the message breaks its schema.
+        """
+        {copy}
+{send_body}
+
+    async def _send_message(self, message: Message) -> None:
+        """:meth:`send` for a message this class built itself: nobody else holds it, so it is not copied."""
+{send_body}
+
+    async def send_text(self, data: str) -> None:
+        """Send a text message."""
+        message: Message = {{"type": "{send_type}", "text": data}}
+{send_body}
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send a binary message."""
+        message: Message = {{"type": "{send_type}", "bytes": data}}
+{send_body}
+
+
 def _judge_leniently(state: ConnectionState, on_violation: OnViolation, side: Side, message: Any) -> None:
     # The judge decides; a violation is reported and the message passes.
     try:
         if side is _SEND:
             state.send(message)
         else:
-            state.receive(message)
+            state.receive(message if message.__class__ is dict else plain_copy(message))
     except ProtocolViolation as error:
         on_violation(error, side, message)
         state.follow(side, message)
 
 
-def wrap(
-    state: ConnectionState,
-    receive: Receive,
-    send: Send,
-    *,
-    on_violation: OnViolation | None = None,
-    guard_receive: bool = False,
-    convert_send_failure: bool = False,
-) -> tuple[Receive, Send]:
-    """The checked ``receive``/``send`` of one connection, judged by ``state``.
+def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: OnViolation | None = None) -> tuple[Receive, Send]:
+    """The checked ``receive``/``send`` of one connection, judged by ``state``: what the middleware passes an application.
 
     A message the judge refuses raises its violation, unless ``on_violation``
     is given: it is then called with the violation, the side and the message
     (it may raise), and the message passes, the state following it as far as
-    the tables say (``ConnectionState.follow``). ``guard_receive`` refuses a
-    ``receive()`` once nothing more can be delivered, before waiting.
-    ``convert_send_failure`` turns the server's ``OSError`` into the judge's
-    ``PeerGoneError``; otherwise it propagates as it is. Either way the send
-    side records the failure first.
+    the tables say (``ConnectionState.follow``). What ``send`` passes on is a
+    shallow copy, as a plain dict, of what the application handed it. The
+    server's ``OSError`` propagates as it is, the send side recording the
+    failure first; any other failure of the server's ``send()`` leaves the
+    connection where it was.
     """
     counts = state.coverage.allowed if state.coverage is not None else None
 
     async def checked_receive() -> Any:
-        if guard_receive and not state.node.receive:
-            raise state.exhausted(_RECEIVE)
         message = await receive()
-        try:  # anything odd about the message is the judge's to explain
-            step = state.node.receive[message["type"]]
-            plain = step.stays and ({receive_test})
-        except Exception:
-            plain = False
-        if not plain:  # everything but the plainest data message: the judge decides
-            if on_violation is None:
-                state.receive(message)
-            else:
-                _judge_leniently(state, on_violation, _RECEIVE, message)
-        elif counts is not None:
-            counts[step.pair] += 1
+{wrap_receive_judge}
         return message
 
     async def checked_send(message: Any) -> None:
-        try:  # anything odd about the message is the judge's to explain
-            step = state.node.send[message["type"]]
-            plain = step.stays and ({send_test})
-        except Exception:
-            plain = False
-        if not plain:  # everything but the plainest data message: the judge decides
-            if on_violation is None:
-                state.send(message)
-            else:
-                _judge_leniently(state, on_violation, _SEND, message)
-        elif counts is not None:
-            counts[step.pair] += 1
-        try:
-            await send(message)
-        except OSError as failure:
-            state.send_failed()
-            if convert_send_failure:
-                raise state.transport_error() from failure
-            raise
+        {copy}
+{wrap_send_body}
 
     return checked_receive, checked_send
 '''
+
+
+def _indent(text: str, depth: int) -> str:
+    return "".join(" " * (4 * depth) + line if line.strip() else line for line in text.splitlines(keepends=True)).rstrip("\n")
+
+
+def _hot_path(tests: dict[str, str]) -> str:
+    """The checked calls, with each side's inline test filled in."""
+
+    def judge(side: str, how: str, node: str = "state.node") -> str:
+        return _JUDGE.format(side=side, test=tests[side], judge=how, node=node)
+
+    def send_body(how: str, failed: str, server: str) -> str:
+        # Only a message the judge took can have moved the connection: the plainest stay put.
+        as_failure = " as failure" if "failure" in failed else ""
+        return "before = state.node\n" + judge("send", how, "before") + _DELIVER.format(send=server, failed=failed, as_failure=as_failure)
+
+    strict_failed = "raise state.transport_error() from failure"
+    return _HOT.format(
+        receive_judge=_indent(judge("receive", _STRICT["receive"]), 2),
+        receive_judge_1=_indent(judge("receive", _STRICT["receive"]), 2),
+        send_body=_indent("state = self._connection_state\n" + send_body(_STRICT["send"], strict_failed, "self._send"), 2),
+        wrap_receive_judge=_indent(judge("receive", _LENIENT["receive"]), 2),
+        wrap_send_body=_indent(send_body(_LENIENT["send"], "raise", "send"), 2),
+        copy=_COPY,
+        send_type=data_message(Side.SEND).value,
+    )
 
 
 def source() -> str:
@@ -445,10 +556,7 @@ def source() -> str:
     rows = [f"    {value!r}: {name if functions[name].lines else 'None'},\n" for value, name in names.items()]
     parts.append("\n\n#: The field check of every message type (None: nothing to check).\n")
     parts.append("MESSAGE_CHECKS: dict[str, Checker | None] = {\n" + "".join(rows) + "}\n")
-    holes = {}
-    for side in Side:
-        holes[f"{side.value}_test"] = _fast_test(MESSAGE_SCHEMAS[data_message(side)])
-    parts.append(_WRAP.format(**holes))
+    parts.append(_hot_path({side.value: _fast_test(MESSAGE_SCHEMAS[data_message(side)]) for side in Side}))
     return "".join(parts)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from ._fields import ABSENT, Checker, FieldViolation, bad_token, carries_value, is_address, is_headers, is_str_list, utf8
+from ._fields import ABSENT, Checker, FieldViolation, bad_token, carries_value, is_address, is_headers, is_str_list, plain_copy, utf8
 from .exceptions import ProtocolViolation
 from .spec import Side, SpecVersion
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ._context import Context
     from ._state import ConnectionState
 
-__all__ = ["MESSAGE_CHECKS", "check_scope", "wrap"]
+__all__ = ["MESSAGE_CHECKS", "CheckedCalls", "check_scope", "wrap"]
 
 _BEFORE_2_1 = (SpecVersion.V2_0,)
 _BEFORE_2_2 = (
@@ -304,55 +304,235 @@ OnViolation = Callable[[ProtocolViolation, Side, Any], None]
 _RECEIVE, _SEND = Side.RECEIVE, Side.SEND
 
 
+class CheckedCalls:
+    """The checked calls of :class:`asgiws.WebSocket`: ``receive()``, ``send()`` and the data senders.
+
+    A mixin: the class supplies ``_connection_state`` (the judge) and the
+    server's ``_receive``/``_send``. A refused message raises before the server
+    sees it and changes no state. What ``send()`` passes on is a shallow copy,
+    as a plain dict, of what the application handed it: what was judged is what
+    is sent, whatever the application does to its own dict meanwhile.
+    """
+
+    __slots__ = ()
+    _connection_state: ConnectionState
+    _receive: Receive
+    _send: Send
+
+    async def receive(self) -> Any:
+        """Receive the next ASGI message from the server, checked against the spec.
+
+        Raises:
+            NotConnectedError: after ``websocket.disconnect`` was received (raised
+                before waiting: nothing more can come).
+            WrongStateError: the server delivered a message the protocol does not
+                allow now (for example data before the accept).
+            InvalidMessageError: the message breaks its schema.
+        """
+        state = self._connection_state
+        if not state.node.receive:
+            raise state.exhausted(_RECEIVE)
+        message = await self._receive()
+        try:  # anything odd about the message is the judge's to explain
+            step = state.node.receive[message["type"]]
+            plain = step.stays and (
+                ("text" in message and message["text"].__class__ is str and ("bytes" not in message or message["bytes"] is None))
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
+            )
+        except Exception:
+            plain = False
+        if not plain:  # everything but the plainest data message: the judge decides
+            state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
+        return message
+
+    def _received(self, message: Any) -> None:
+        """Judge a message the server delivered, for a helper that awaited the server's ``receive()`` itself."""
+        state = self._connection_state
+        try:  # anything odd about the message is the judge's to explain
+            step = state.node.receive[message["type"]]
+            plain = step.stays and (
+                ("text" in message and message["text"].__class__ is str and ("bytes" not in message or message["bytes"] is None))
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
+            )
+        except Exception:
+            plain = False
+        if not plain:  # everything but the plainest data message: the judge decides
+            state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
+
+    async def send(self, message: Any) -> None:
+        """Send an ASGI message to the server, after checking it against the spec.
+
+        A refused message raises before the server sees it and changes no state;
+        so does a failed ``send()`` of the server's, unless it raised ``OSError``.
+
+        Raises:
+            NotConnectedError: after the close (or the end of a denial response).
+            PeerGoneError: after ``websocket.disconnect`` was received, or when the
+                server's ``send()`` raised ``OSError``; it is a ``WebSocketDisconnect``.
+            WrongStateError: a message the protocol does not allow now.
+            InvalidMessageError: the message breaks its schema.
+        """
+        message = message.copy() if message.__class__ is dict else plain_copy(message)
+        state = self._connection_state
+        before = state.node
+        try:  # anything odd about the message is the judge's to explain
+            step = before.send[message["type"]]
+            plain = step.stays and (
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
+            )
+        except Exception:
+            plain = False
+        if not plain:  # everything but the plainest data message: the judge decides
+            state._take(before.send, _SEND, message)
+            judged = state.node
+        try:
+            await self._send(message)
+        except OSError as failure:
+            state.send_failed()
+            raise state.transport_error() from failure
+        except BaseException:
+            if not plain and state.node is judged:
+                state.node = before
+            raise
+
+    async def _send_message(self, message: Message) -> None:
+        """:meth:`send` for a message this class built itself: nobody else holds it, so it is not copied."""
+        state = self._connection_state
+        before = state.node
+        try:  # anything odd about the message is the judge's to explain
+            step = before.send[message["type"]]
+            plain = step.stays and (
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
+            )
+        except Exception:
+            plain = False
+        if not plain:  # everything but the plainest data message: the judge decides
+            state._take(before.send, _SEND, message)
+            judged = state.node
+        try:
+            await self._send(message)
+        except OSError as failure:
+            state.send_failed()
+            raise state.transport_error() from failure
+        except BaseException:
+            if not plain and state.node is judged:
+                state.node = before
+            raise
+
+    async def send_text(self, data: str) -> None:
+        """Send a text message."""
+        message: Message = {"type": "websocket.send", "text": data}
+        state = self._connection_state
+        before = state.node
+        try:  # anything odd about the message is the judge's to explain
+            step = before.send[message["type"]]
+            plain = step.stays and (
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
+            )
+        except Exception:
+            plain = False
+        if not plain:  # everything but the plainest data message: the judge decides
+            state._take(before.send, _SEND, message)
+            judged = state.node
+        try:
+            await self._send(message)
+        except OSError as failure:
+            state.send_failed()
+            raise state.transport_error() from failure
+        except BaseException:
+            if not plain and state.node is judged:
+                state.node = before
+            raise
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send a binary message."""
+        message: Message = {"type": "websocket.send", "bytes": data}
+        state = self._connection_state
+        before = state.node
+        try:  # anything odd about the message is the judge's to explain
+            step = before.send[message["type"]]
+            plain = step.stays and (
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
+            )
+        except Exception:
+            plain = False
+        if not plain:  # everything but the plainest data message: the judge decides
+            state._take(before.send, _SEND, message)
+            judged = state.node
+        try:
+            await self._send(message)
+        except OSError as failure:
+            state.send_failed()
+            raise state.transport_error() from failure
+        except BaseException:
+            if not plain and state.node is judged:
+                state.node = before
+            raise
+
+
 def _judge_leniently(state: ConnectionState, on_violation: OnViolation, side: Side, message: Any) -> None:
     # The judge decides; a violation is reported and the message passes.
     try:
         if side is _SEND:
             state.send(message)
         else:
-            state.receive(message)
+            state.receive(message if message.__class__ is dict else plain_copy(message))
     except ProtocolViolation as error:
         on_violation(error, side, message)
         state.follow(side, message)
 
 
-def wrap(
-    state: ConnectionState,
-    receive: Receive,
-    send: Send,
-    *,
-    on_violation: OnViolation | None = None,
-    guard_receive: bool = False,
-    convert_send_failure: bool = False,
-) -> tuple[Receive, Send]:
-    """The checked ``receive``/``send`` of one connection, judged by ``state``.
+def wrap(state: ConnectionState, receive: Receive, send: Send, *, on_violation: OnViolation | None = None) -> tuple[Receive, Send]:
+    """The checked ``receive``/``send`` of one connection, judged by ``state``: what the middleware passes an application.
 
     A message the judge refuses raises its violation, unless ``on_violation``
     is given: it is then called with the violation, the side and the message
     (it may raise), and the message passes, the state following it as far as
-    the tables say (``ConnectionState.follow``). ``guard_receive`` refuses a
-    ``receive()`` once nothing more can be delivered, before waiting.
-    ``convert_send_failure`` turns the server's ``OSError`` into the judge's
-    ``PeerGoneError``; otherwise it propagates as it is. Either way the send
-    side records the failure first.
+    the tables say (``ConnectionState.follow``). What ``send`` passes on is a
+    shallow copy, as a plain dict, of what the application handed it. The
+    server's ``OSError`` propagates as it is, the send side recording the
+    failure first; any other failure of the server's ``send()`` leaves the
+    connection where it was.
     """
     counts = state.coverage.allowed if state.coverage is not None else None
 
     async def checked_receive() -> Any:
-        if guard_receive and not state.node.receive:
-            raise state.exhausted(_RECEIVE)
         message = await receive()
         try:  # anything odd about the message is the judge's to explain
             step = state.node.receive[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None)
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                ("text" in message and message["text"].__class__ is str and ("bytes" not in message or message["bytes"] is None))
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
             if on_violation is None:
-                state.receive(message)
+                state._take(state.node.receive, _RECEIVE, message if message.__class__ is dict else plain_copy(message))
             else:
                 _judge_leniently(state, on_violation, _RECEIVE, message)
         elif counts is not None:
@@ -360,27 +540,37 @@ def wrap(
         return message
 
     async def checked_send(message: Any) -> None:
+        message = message.copy() if message.__class__ is dict else plain_copy(message)
+        before = state.node
         try:  # anything odd about the message is the judge's to explain
-            step = state.node.send[message["type"]]
+            step = before.send[message["type"]]
             plain = step.stays and (
-                ((v_text := message.get("text")).__class__ is str and message.get("bytes") is None and v_text.isascii())
-                or (message.get("bytes").__class__ is bytes and v_text is None)
+                (
+                    "text" in message
+                    and (v_text := message["text"]).__class__ is str
+                    and ("bytes" not in message or message["bytes"] is None)
+                    and v_text.isascii()
+                )
+                or ("bytes" in message and message["bytes"].__class__ is bytes and ("text" not in message or message["text"] is None))
             )
         except Exception:
             plain = False
         if not plain:  # everything but the plainest data message: the judge decides
             if on_violation is None:
-                state.send(message)
+                state._take(before.send, _SEND, message)
             else:
                 _judge_leniently(state, on_violation, _SEND, message)
+            judged = state.node
         elif counts is not None:
             counts[step.pair] += 1
         try:
             await send(message)
-        except OSError as failure:
+        except OSError:
             state.send_failed()
-            if convert_send_failure:
-                raise state.transport_error() from failure
+            raise
+        except BaseException:
+            if not plain and state.node is judged:
+                state.node = before
             raise
 
     return checked_receive, checked_send

@@ -63,6 +63,20 @@ def context_from_scope(scope: Mapping[str, Any], version: SpecVersion | str | No
             raise ValueError(msg)
         version = LATEST_VERSION if asgi is None else asgi.get("spec_version") or DEFAULT_VERSION
     extensions = scope.get("extensions") or {}  # None means none (AMB-04)
+    denial = _DENIAL in extensions
+    offered = scope.get("subprotocols")
+    if not offered:  # most connections: one shared context per (version, denial)
+        try:
+            return _WITHOUT_OFFER[version, denial]
+        except (KeyError, TypeError):  # not seen yet, or not even hashable
+            context = Context(parse_version(version), denial)
+            _WITHOUT_OFFER[context.version.value, denial] = _WITHOUT_OFFER[context.version, denial] = context
+            return context
     # tuple.__new__ skips the named tuple's own __new__, which is written in
     # Python: this runs once per connection.
-    return tuple.__new__(Context, (parse_version(version), _DENIAL in extensions, tuple(scope.get("subprotocols") or ())))
+    return tuple.__new__(Context, (parse_version(version), denial, tuple(offered)))
+
+
+# Keyed by the version as a string ("2.4") and as a SpecVersion: only known
+# versions are stored, so it holds at most two keys per version and denial.
+_WITHOUT_OFFER: dict[tuple[object, bool], Context] = {}

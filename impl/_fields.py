@@ -23,6 +23,7 @@ __all__ = [
     "is_address",
     "is_headers",
     "is_str_list",
+    "plain_copy",
     "utf8",
 ]
 
@@ -41,6 +42,22 @@ class FieldViolation(Exception):
         self.clauses = clauses
         self.field = field
         self.detail = detail
+
+
+def plain_copy(message: Any) -> Any:
+    """A mapping as a plain dict (a shallow copy); anything else, or a mapping that cannot be read, as it is.
+
+    What is judged is then what is passed on: an application (or a server)
+    cannot change the message between the check and its delivery, and a dict
+    subclass's own lookups run once, here, not in the middle of a check. What
+    cannot be copied is left to the judge, which refuses it with a typed error.
+    """
+    if isinstance(message, Mapping):
+        try:
+            return dict(message)
+        except Exception:  # its own lookups raise: the judge says so
+            return message
+    return message
 
 
 def _reiterable(value: Any) -> bool:

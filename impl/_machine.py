@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ._fields import Checker, FieldViolation
     from .spec import Transition, ViolationKind
 
-__all__ = ["Machine", "Node", "Reason", "Step", "compile_machine"]
+__all__ = ["Machine", "Node", "Reason", "Step", "compile_machine", "shown"]
 
 # Starlette's wording when a side can take nothing at all any more.
 _EXHAUSTED = {
@@ -248,14 +248,24 @@ class Machine:
         error.code = SEND_FAILED_CLOSE_CODE
         return error
 
-    def invalid(self, node: Node, side: Side, message: Mapping[str, Any], problem: FieldViolation) -> InvalidMessageError:
-        """The violation for a message whose fields broke a rule."""
+    def invalid(self, node: Node, side: Side, message: Mapping[str, Any], problem: FieldViolation, message_type: str) -> InvalidMessageError:
+        """The violation for a message of ``message_type`` whose fields broke a rule."""
         where = f"{problem.field!r} " if problem.field else ""
-        text = f"Invalid {message['type']!r} message: {where}{problem.detail} [{problem.clauses[0]}]"
+        text = f"Invalid {shown(message_type)} message: {where}{problem.detail} [{problem.clauses[0]}]"
         reason = Reason(spec.ViolationKind.INVALID_MESSAGE, problem.clauses, f"{where}{problem.detail}")
-        error = self._violation(node, side, message["type"], reason, text, message)
+        error = self._violation(node, side, message_type, reason, text, message)
         assert isinstance(error, InvalidMessageError)
         error.field = problem.field
+        return error
+
+    def unreadable(self, node: Node, side: Side, message: object, problem: BaseException | None) -> InvalidMessageError:
+        """The violation for a message that could not be read as plain data: its lookups or a field's methods raised."""
+        clauses = spec.UNREADABLE[side]
+        rule = "a message is plain data: reading it must not raise"
+        how = f" raised {type(problem).__name__}" if problem is not None else " failed"
+        text = f"Invalid message: reading the {type(message).__name__}{how} [{clauses[0]}]"
+        error = self._violation(node, side, None, Reason(spec.ViolationKind.INVALID_MESSAGE, clauses, rule), text, message)
+        assert isinstance(error, InvalidMessageError)
         return error
 
     def _explained(self, node: Node, side: Side, message: object) -> ProtocolViolation:
@@ -264,17 +274,23 @@ class Machine:
             text = f"ASGI messages are dicts, not {type(message).__name__} [{unknown[0]}]"
             reason = Reason(spec.ViolationKind.INVALID_MESSAGE, unknown, "a message is a dict")
             return self._violation(node, side, None, reason, text, message)
-        message_type = message.get("type")
-        known = MESSAGE_TYPES.get(message_type) if isinstance(message_type, str) else None
+        try:
+            message_type = message.get("type")
+            # str.__str__ reads a str subclass (an enum member) as the plain string it is.
+            known = MESSAGE_TYPES.get(str.__str__(message_type)) if isinstance(message_type, str) else None
+        except Exception as problem:  # a mapping whose lookups raise, or a type that only claims to be a str
+            return self.unreadable(node, side, message, problem)
         if known is None or MESSAGE_SIDE[known] is not side:
             reason = Reason(spec.ViolationKind.INVALID_MESSAGE, unknown, f"not a {side.value}-side WebSocket message type")
-            text = f"Unexpected ASGI message type {message_type!r} on the {side.value} side [{unknown[0]}]"
+            text = f"Unexpected ASGI message type {shown(message_type)} on the {side.value} side [{unknown[0]}]"
             return self._violation(node, side, message_type, reason, text, message)
         if not self.exists(known):
             clauses = spec.EXTENSION_NOT_ADVERTISED
             reason = Reason(spec.ViolationKind.INVALID_MESSAGE, clauses, "the server did not advertise this extension")
             text = f"{known.value!r} needs the {spec.MESSAGE_SCHEMAS[known].extension} extension, which the server did not advertise"
             return self._violation(node, side, message_type, reason, f"{text} [{clauses[0]}]", message)
+        if known not in node.reasons[side]:  # the type is taken here: what failed was reading the message
+            return self.unreadable(node, side, message, None)
         reason = node.reasons[side][known]
         own = node.own_allowed[side]
         if reason.kind is spec.ViolationKind.PEER_GONE:
@@ -318,6 +334,15 @@ class Machine:
             f"{reason.clauses[0]}: {reason.rule} (receive side {receive.name}, send side {send.name}; see `asgiws explain {reason.clauses[0]}`)"
         )
         return error
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for an error message: bounded, and never raising (an app's ``__repr__`` may)."""
+    try:
+        text = repr(value)
+    except Exception:  # a __repr__ of the app's own that raises must not replace the violation
+        return f"<{type(value).__name__} object>"
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
 
 
 def _quote(types: tuple[str, ...]) -> str:

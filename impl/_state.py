@@ -1,8 +1,8 @@
 """``ConnectionState``: the one judge of what a message does to a connection.
 
 Everything that checks a message holds one of these and calls it:
-``asgiws.WebSocket`` and the live middleware (through the checked
-``receive``/``send`` of ``asgiws._compiled.wrap``), the simulated server of the
+``asgiws.WebSocket`` and the live middleware (through the checked calls
+generated into ``asgiws._compiled``), the simulated server of the
 app checker, and the generated tests. It keeps the connection's node in the
 compiled machine (``asgiws._machine``): a message is looked up there, its
 fields are checked by the function generated from its schema, and the node
@@ -23,6 +23,8 @@ from .exceptions import PeerGoneError, ProtocolViolation, UnknownVersionWarning
 from .spec import LATEST_VERSION, MESSAGE_TYPES, Side, SpecVersion, State, States
 
 __all__ = ["ConnectionState"]
+
+_RECEIVE, _SEND = Side.RECEIVE, Side.SEND
 
 # What the servers announced that asgiws does not know, so that each is said once.
 _ANNOUNCED: set[str] = set()
@@ -103,31 +105,37 @@ class ConnectionState:
 
     def receive(self, message: Mapping[str, Any]) -> None:
         """Take a message the server delivered through ``receive()``."""
-        self._take(self.node.receive, Side.RECEIVE, message)
-        if not self.node.receive:  # that was the disconnect: its code answers later sends
-            self.disconnect = message
+        self._take(self.node.receive, _RECEIVE, message)
 
     def send(self, message: Mapping[str, Any]) -> None:
         """Take a message the application passes to ``send()``."""
-        self._take(self.node.send, Side.SEND, message)
+        self._take(self.node.send, _SEND, message)
 
     def _take(self, steps: dict[str, Step], side: Side, message: Mapping[str, Any]) -> None:
+        # What receive() and send() do; the generated checked calls call it
+        # directly, a call less for every message the judge decides.
         try:
             step = steps[message["type"]]
+        except Exception:  # no step for it here, or not a message at all
+            raise self.explain(side, message) from None
+        try:
             if step.check is not None:
                 step.check(message, self.context)
-        except Exception as problem:  # no step for it here, a broken rule, or not a message at all
-            raise self._refusal(side, message, problem) from None
-        self.node = step.next if step.guard is None else step.target(message)
+            node = step.next if step.guard is None else step.target(message)
+        except FieldViolation as problem:
+            raise self._invalid(step, side, message, problem) from None
+        except Exception as problem:  # a field whose own methods raise: not plain data
+            raise self.machine.unreadable(self.node, side, message, problem) from None
+        self.node = node
+        if side is _RECEIVE and not node.receive:  # that was the disconnect: its code answers later sends
+            self.disconnect = message
         if self.coverage is not None:
             self.coverage.allowed[step.pair] += 1
 
-    def _refusal(self, side: Side, message: Mapping[str, Any], problem: Exception) -> ProtocolViolation:
-        if not isinstance(problem, FieldViolation):
-            return self.explain(side, message)
+    def _invalid(self, step: Step, side: Side, message: Mapping[str, Any], problem: FieldViolation) -> ProtocolViolation:
         if self.coverage is not None:  # the pair was exercised, and refused
-            self.coverage.refused[self.node.steps(side)[message["type"]].pair] += 1
-        return self.machine.invalid(self.node, side, message, problem)
+            self.coverage.refused[step.pair] += 1
+        return self.machine.invalid(self.node, side, message, problem, step.pair.message_type)
 
     def follow(self, side: Side, message: Mapping[str, Any]) -> None:
         """Move as a message moves the connection, without judging it.

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from .clauses import CLAUSES, Clause, Level, Party
     from .endings import ENDING_RULES, EndingRule
     from .joint import JOINT_CONSTRAINTS, JOINT_TRANSITIONS, JointConstraint, JointTransition
-    from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNEXPECTED_DATA, UNKNOWN_TYPE, Rejection, ViolationKind
+    from .rejections import EXTENSION_NOT_ADVERTISED, REJECTIONS, UNEXPECTED_DATA, UNKNOWN_TYPE, UNREADABLE, Rejection, ViolationKind
     from .schemas import (
         EXTRA_KEYS_ALLOWED,
         MESSAGE_SCHEMAS,
@@ -81,7 +81,9 @@ _LOADED_ON_USE: dict[str, str] = {
     **dict.fromkeys(("CLAUSES", "Clause", "Level", "Party"), "clauses"),
     **dict.fromkeys(("ENDING_RULES", "EndingRule"), "endings"),
     **dict.fromkeys(("JOINT_CONSTRAINTS", "JOINT_TRANSITIONS", "JointConstraint", "JointTransition"), "joint"),
-    **dict.fromkeys(("EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNEXPECTED_DATA", "UNKNOWN_TYPE", "Rejection", "ViolationKind"), "rejections"),
+    **dict.fromkeys(
+        ("EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNEXPECTED_DATA", "UNKNOWN_TYPE", "UNREADABLE", "Rejection", "ViolationKind"), "rejections"
+    ),
     **dict.fromkeys(
         (
             "EXTRA_KEYS_ALLOWED",
@@ -161,6 +163,7 @@ __all__ = [
     "UNEXPECTED_DATA",
     "UNIVERSAL_RULES",
     "UNKNOWN_TYPE",
+    "UNREADABLE",
     "VERDICT_ORDER",
     "VERSION_CHANGES",
     "VERSION_GATE_CLAUSES",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .messages import MessageType
 from .states import Side, State
 
-__all__ = ["EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNEXPECTED_DATA", "UNKNOWN_TYPE", "Rejection", "ViolationKind"]
+__all__ = ["EXTENSION_NOT_ADVERTISED", "REJECTIONS", "UNEXPECTED_DATA", "UNKNOWN_TYPE", "UNREADABLE", "Rejection", "ViolationKind"]
 
 
 class ViolationKind(enum.Enum):
@@ -87,6 +87,15 @@ REJECTIONS: tuple[Rejection, ...] = (
 UNKNOWN_TYPE: dict[Side, tuple[str, ...]] = {
     _R: ("WS-010", "WS-005"),
     _S: ("WS-009", "WS-005"),
+}
+
+#: A message that cannot be read as plain data: a mapping whose lookups
+#: raise, or a field value whose own methods raise while it is checked. Such
+#: objects are not the serialisable values messages are limited to (WS-007),
+#: so the message is invalid. Keyed by the side that was handed the message.
+UNREADABLE: dict[Side, tuple[str, ...]] = {
+    _R: ("WS-010", "WS-007"),
+    _S: ("WS-009", "WS-007"),
 }
 
 #: A denial-response message while ``scope["extensions"]`` lacks the extension.

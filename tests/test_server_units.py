@@ -362,6 +362,18 @@ def _one(expect: Expect, ev: Evidence, clauses: tuple[str, ...] = ("AW-07",)) ->
             Verdict.DEVIATION,
             "before 2.4",
         ),
+        (
+            # Not every real server does this on every run: the case is built here so that it is always judged.
+            Expect.DISCONNECT_ON_LOSS,
+            _ev(
+                "accept,receive",
+                "vanish",
+                steps=[ACCEPTED, {"step": "receive", "got": {"type": "websocket.receive", "text": "x"}}],
+                wire=WireRecord(**UP),
+            ),
+            Verdict.DEVIATION,
+            "the client vanished; receive() gave",
+        ),
         (Expect.CLOSED_AFTER_RETURN, _ev("accept,return", wire=WireRecord(**UP)), Verdict.DEVIATION, "still open"),
         (Expect.CLOSED_AFTER_RAISE, _ev("accept,raise", wire=WireRecord(**UP)), Verdict.DEVIATION, "still open"),
         (Expect.CLOSED_AFTER_RAISE, _ev("accept,raise", wire=WireRecord(**UP, frames=[_close(1000)], tcp_closed_ms=1.0)), Verdict.LENIENT, "1011 is"),

@@ -639,7 +639,8 @@ class Logged(WebSocket):
 
     async def receive(self) -> StarletteMessage:
         self.log.append("receive")
-        return await super().receive()
+        message: StarletteMessage = await super().receive()
+        return message
 
     async def send(self, message: StarletteMessage) -> None:
         self.log.append(message["type"])
@@ -656,17 +657,35 @@ def test_a_subclass_that_overrides_receive_and_send_keeps_its_overrides_and_the_
         await ws.send_text(await ws.receive_text())
         with pytest.raises(InvalidMessageError):
             await ws.send({"type": "websocket.send", "text": 1})
+        await ws.send_json([1])
+        await ws.close()
 
     asyncio.run(talk())
-    assert ws.log == ["receive", "websocket.accept", "receive", "websocket.send", "websocket.send"]
-    assert server.sent == [{"type": "websocket.accept", "subprotocol": None, "headers": []}, {"type": "websocket.send", "text": "hi"}]
+    assert ws.log == ["receive", "websocket.accept", "receive", "websocket.send", "websocket.send", "websocket.send", "websocket.close"]
+    assert server.sent == [
+        {"type": "websocket.accept", "subprotocol": None, "headers": []},
+        {"type": "websocket.send", "text": "hi"},
+        {"type": "websocket.send", "text": "[1]"},
+        {"type": "websocket.close", "code": 1000, "reason": ""},
+    ]
 
 
-def test_a_plain_websocket_takes_the_checked_pair_as_its_own_receive_and_send() -> None:
-    server = ScriptedServer()
-    ws = WebSocket(websocket_scope("2.5"), server.receive, server.send)
-    assert ws.receive is ws._checked_receive
-    assert ws.send is ws._checked_send
+def test_only_a_subclass_that_overrides_send_gets_starlettes_data_senders() -> None:
+    class Logged(WebSocket):
+        async def send(self, message: Message) -> None:
+            await super().send(message)
+
+    starlettes: dict[str, object] = {"send_text": starlette.websockets.WebSocket.send_text, "send_bytes": starlette.websockets.WebSocket.send_bytes}
+    assert all(getattr(WebSocket, name) is not method for name, method in starlettes.items())
+    assert all(getattr(Logged, name) is method for name, method in starlettes.items())
+
+    class Listening(WebSocket):
+        async def receive(self) -> Message:
+            message: Message = await super().receive()
+            return message
+
+    assert not Listening._receives_itself
+    assert all(getattr(Listening, name) is not method for name, method in starlettes.items())
 
 
 def test_forcing_the_application_state_is_honoured_by_send() -> None:
@@ -1451,7 +1470,7 @@ def test_every_violation_carries_a_note_pointing_at_asgiws_explain() -> None:
     assert caught.value.states == (State.CONNECTED, State.CONNECTED)
     assert caught.value.message_type == "websocket.accept"
     assert caught.value.allowed == ("websocket.send", "websocket.close")
-    assert caught.value.message is ACCEPT
+    assert caught.value.message == ACCEPT  # the judged copy
 
 
 @pytest.mark.parametrize(
