@@ -19,6 +19,7 @@ from asgiws.testing import Divergence, Harness, known_differences, websocket_mac
 from asgiws.testing.adapters import ADAPTERS, CALLS, LITESTAR, QUART, STARLETTE, Adapter, adapter_named, detect_adapter, rule_call
 from asgiws.testing.known import replay, reproducer
 from asgiws.testing.machine import rule_specs
+from tests.test_testing_known import divergence_of
 
 QUICK = settings(max_examples=20, derandomize=True, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
 
@@ -49,16 +50,7 @@ def test_a_machine_leaves_out_the_calls_a_class_does_not_have() -> None:
 
 
 def _litestar_divergence(program: Any) -> Any:
-    harness = Harness(LitestarWebSocket, websocket_scope("2.5"), adapter=LITESTAR)
-
-    def run() -> None:
-        program(harness)
-        harness.check()
-
-    with pytest.raises(Divergence) as caught:
-        run()
-    harness.close_pending()
-    return caught.value.difference
+    return divergence_of(LitestarWebSocket, program, adapter=LITESTAR)
 
 
 def test_litestar_drops_the_disconnects_reason() -> None:
@@ -152,16 +144,7 @@ def test_fuzz_picks_the_adapter_from_the_class(capsys: pytest.CaptureFixture[str
 
 
 def _quart_divergence(program: Any) -> Any:
-    harness = Harness(QuartWebsocket, websocket_scope("2.5"), adapter=QUART)
-
-    def run() -> None:
-        program(harness)
-        harness.check()
-
-    with pytest.raises(Divergence) as caught:
-        run()
-    harness.close_pending()
-    return caught.value.difference
+    return divergence_of(QuartWebsocket, program, adapter=QUART)
 
 
 def test_quarts_reader_takes_the_connect_as_quart_does() -> None:
