@@ -17,14 +17,15 @@ mutant. The last line is exactly ``killed=K/N distinct=D/N median_examples=M``
 (M: the median over mutants of each mutant's median, a missed run counting as
 the budget plus one).
 
-What survives the CI profile, and why: ``ReceiveJsonBinaryReadsText`` needs
-``receive_json(mode="binary")`` called while a binary message is queued on an
-accepted connection, and ``DisconnectLosesReason`` needs a data helper waiting
-when the client leaves with a non-empty reason; fifty examples do not happen
-to draw either (the seeded runs of 300 find both within about 10 and 100
-examples). The sweep plays raw ``send``/``receive`` in every state, not the
-helpers, so it cannot reach them; sweeping every helper in every state with
-every payload shape is the next improvement to what the machine explores.
+Nothing survives the CI profile. ``ReceiveJsonBinaryReadsText`` (a
+``receive_json(mode="binary")`` with a binary message queued on an accepted
+connection) and ``DisconnectLosesReason`` (a data helper reading a disconnect
+that carries a reason) used to, because fifty random examples seldom draw
+that call in that state; the sweep that opens every run now calls every
+receiving helper in every state after every payload shape, and a disconnect
+with every field set, and every sending helper with every argument away from
+its default, so both die in the first example, and so do the accept, close
+and iterator bugs that fifty random examples may or may not reach.
 """
 
 from __future__ import annotations

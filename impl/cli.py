@@ -158,6 +158,7 @@ def _check_server(args: argparse.Namespace) -> int:
 
 def _fuzz(args: argparse.Namespace) -> int:
     try:
+        from .testing.adapters import adapter_named, detect_adapter
         from .testing.campaign import TargetError, fuzz, load_target, progress_bar
         from .testing.known import BaselineError, known_differences
     except ImportError as error:  # pragma: no cover - the testing extra is part of every dev install
@@ -174,6 +175,7 @@ def _fuzz(args: argparse.Namespace) -> int:
         if args.output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
             raise ValueError(f"--output {args.output}: no such directory")
         baseline = known_differences(args.known) if args.known is not None else None
+        chosen = adapter_named(args.adapter) if args.adapter is not None else None
         factory = load_target(args.target)
     except (ValueError, BaselineError, TargetError) as error:
         print(f"asgiws fuzz: {error}", file=sys.stderr)
@@ -188,6 +190,7 @@ def _fuzz(args: argparse.Namespace) -> int:
         max_examples=args.max_examples,
         seed_value=args.seed,
         progress=progress_bar() if live else None,
+        adapter=chosen or detect_adapter(factory),
     )
     if live:
         print(file=sys.stderr)
@@ -275,6 +278,9 @@ def _parser() -> argparse.ArgumentParser:
         "target", metavar="MODULE:ATTR", help="the class (or a factory of scope, receive, send), e.g. starlette.websockets:WebSocket"
     )
     fuzzing.add_argument("--known", metavar="FILE|NAME", help="the baseline of known differences: a file, or starlette, litestar, quart")
+    fuzzing.add_argument(
+        "--adapter", metavar="NAME", help="how the class spells its calls: starlette, litestar or quart (default: read from the class's package)"
+    )
     fuzzing.add_argument("--record", metavar="FILE", help="write every difference met to this baseline file instead of failing")
     fuzzing.add_argument("--max-examples", type=int, default=200, metavar="N", help="examples per round (default %(default)s)")
     fuzzing.add_argument("--seed", type=int, metavar="N", help="the run's seed (default 0: the same answer on every run)")

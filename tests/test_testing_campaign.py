@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.websockets import WebSocket as StarletteWebSocket
 
 import asgiws
 from asgiws.cli import main
+from asgiws.coverage import Coverage
 from asgiws.testing import Baseline, Difference, known_differences
 from asgiws.testing.campaign import FuzzReport, TargetError, fuzz, load_target, progress_bar
 
@@ -161,3 +170,100 @@ def test_fuzz_checks_every_argument_first_in_one_line(capsys: pytest.CaptureFixt
     assert out == ""
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+# -- campaigns: workers sharing one example database -------------------------------------------------
+
+WORKER = Path(__file__).with_name("campaign_worker.py")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free loopback port, for this test only, stopped by its PID."""
+    executable = shutil.which("redis-server")
+    assert executable is not None, "redis-server is not installed: .ci/run installs it"
+    port = _free_port()
+    server = subprocess.Popen(
+        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                    connection.sendall(b"PING\r\n")
+                    if connection.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - redis-server stops on SIGTERM at once
+            server.kill()
+            server.wait(timeout=10)
+
+
+def _worker(database: str, seed_value: int, coverage: Path) -> dict[str, Any]:
+    argv = [sys.executable, str(WORKER), database, str(seed_value), str(coverage)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _one_finds_the_other_replays(database: str, records: Path) -> None:
+    records.mkdir()
+    found = _worker(database, 1, records / "worker-1.json")
+    # The first worker finds the bug by generating examples, after a few that passed.
+    assert found["key"] is not None
+    assert found["first_failing_example"] > 1
+    replayed = _worker(database, 2, records / "worker-2.json")
+    # The second worker, with another seed, fails on its very first example: the one the database holds.
+    assert replayed == {"first_failing_example": 1, "key": found["key"]}
+    # The workers' coverage records add up, as the how-to on long campaigns shows.
+    parts = [Coverage.from_json(json.loads(path.read_text(encoding="utf-8"))) for path in sorted(records.glob("*.json"))]
+    total = Coverage()
+    for part in parts:
+        total.merge(part)
+    assert total.hit() == parts[0].hit() | parts[1].hit()
+    assert total.allowed == parts[0].allowed + parts[1].allowed
+    assert total.refused == parts[0].refused + parts[1].refused
+
+
+def test_two_workers_share_a_redis_example_database(redis_url: str, tmp_path: Path) -> None:
+    from redis import Redis
+
+    _one_finds_the_other_replays(redis_url, tmp_path / "coverage")
+    assert Redis.from_url(redis_url).dbsize() > 0  # what the first one found went to the server
+
+
+def test_two_workers_share_a_directory_example_database(tmp_path: Path) -> None:
+    shared = tmp_path / "examples"
+    _one_finds_the_other_replays(str(shared), tmp_path / "coverage")
+    assert any(shared.rglob("*"))
+
+
+def test_the_campaign_how_tos_redis_profile_works_against_a_real_server(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypothesis import settings
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "how-to" / "long-fuzzing-campaigns.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"^```python\n(.*?)^```", page, flags=re.S | re.M) if "RedisExampleDatabase" in b]
+    monkeypatch.setenv("FUZZ_REDIS_URL", redis_url)
+    exec(block, {})
+    database = settings.get_profile("campaign").database
+    assert database is not None
+    database.save(b"key", b"value")
+    assert list(database.fetch(b"key")) == [b"value"]

@@ -303,7 +303,11 @@ def test_outcomes_say_what_they_expect() -> None:
     assert Raises(RuntimeError, None).mismatch(asgiws.InvalidMessageError(
         "x", kind=ViolationKind.INVALID_MESSAGE, clauses=("WS-009",), side=asgiws.spec.Side.SEND, states=(asgiws.spec.State.CONNECTING,) * 2,
         message_type=None, allowed=(), rule="",
-    )) == "it raised a invalid-message violation"  # fmt: skip
+    )) == ("it raised a invalid-message violation", "of another kind")  # fmt: skip
+    assert Raises(ValueError).mismatch(KeyError()) == ("it raised KeyError, not a ValueError", "")
+    disconnect = WebSocketDisconnect(1000, "bye")
+    assert Raises(WebSocketDisconnect, code=1001, reason="bye").mismatch(disconnect) == ("its code is 1000", "with another code")
+    assert Raises(WebSocketDisconnect, code=1000, reason="").mismatch(disconnect) == ("its reason is 'bye'", "with another reason")
 
 
 def test_a_harness_exposes_the_pairs_it_exercised() -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -25,6 +26,7 @@ from asgiws.testing import (
     websocket_machine,
     websocket_scope,
 )
+from asgiws.testing.adapters import STARLETTE, Adapter
 from asgiws.testing.known import (
     NO_CLAUSE,
     decode,
@@ -42,8 +44,8 @@ from asgiws.testing.known import (
 QUICK = settings(max_examples=10, derandomize=True, database=None, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
 
 
-def divergence_of(factory: Any, program: Any, *, version: str = "2.5", denial: bool = False) -> Difference:
-    harness = Harness(factory, websocket_scope(version, denial=denial))
+def divergence_of(factory: Any, program: Any, *, version: str = "2.5", denial: bool = False, adapter: Adapter = STARLETTE) -> Difference:
+    harness = Harness(factory, websocket_scope(version, denial=denial), adapter=adapter)
 
     def run() -> None:
         program(harness)
@@ -72,10 +74,11 @@ class DropsTheCode(StarletteWebSocket):
 # -- a divergence means something ------------------------------------------------------------------
 
 
-def test_a_divergence_is_named_by_clause_call_message_and_states() -> None:
+def test_a_divergence_is_named_by_clause_call_states_expected_and_outcome() -> None:
     difference = divergence_of(StarletteWebSocket, close_999)
-    assert tuple(difference.key[:5]) == ("RFC-008", "close", "websocket.close", "any", "any")  # a schema rule holds in every state
-    assert difference.expected == "raises RuntimeError (invalid-message)"
+    # A schema rule holds in every state.
+    assert difference.key == ("RFC-008", "close", "any", "any", "raises RuntimeError (invalid-message)", "returned")
+    assert difference.message == "websocket.close"
     assert difference.happened == "returned"
     assert difference.connection == {"spec_version": "2.5", "denial": False, "subprotocols": []}
     assert [step[0] for step in difference.program or ()] == ["client", "accept", "close"]
@@ -91,18 +94,31 @@ def test_a_state_rule_keeps_its_states() -> None:
         h.send_text("anyone?", valid=True)
 
     difference = divergence_of(StarletteWebSocket, send_after_disconnect)
-    assert tuple(difference.key[:5]) == ("J-09", "send_text", "websocket.send", "DISCONNECTED", "CONNECTED")
+    assert tuple(difference.key[:4]) == ("J-09", "send_text", "DISCONNECTED", "CONNECTED")
+    assert difference.message == "websocket.send"
 
 
-def test_the_payload_shape_is_part_of_a_verdict_on_it() -> None:
-    def binary_as_text(h: Harness) -> None:
-        h.client({"type": "websocket.connect"})
-        h.accept(None, None, valid=True)
-        h.client({"type": "websocket.receive", "bytes": b"\x00", "text": None})
-        h.receive_text()
+def test_the_payload_shape_is_shown_but_not_matched_on() -> None:
+    class NoneOnBinary(asgiws.WebSocket):
+        async def receive_text(self) -> str:
+            message = await self.receive()
+            return cast(str, message.get("text"))  # None for binary data: the slip under test
 
-    difference = divergence_of(StarletteWebSocket, binary_as_text)
-    assert tuple(difference.key[:5]) == ("AMB-27", "receive_text", "websocket.receive(bytes, text=None)", "CONNECTED", "CONNECTED")
+    def binary_as_text(extra: dict[str, Any]) -> Any:
+        def program(h: Harness) -> None:
+            h.client({"type": "websocket.connect"})
+            h.accept(None, None, valid=True)
+            h.client({"type": "websocket.receive", "bytes": b"\x00", **extra})
+            h.receive_text()
+
+        return program
+
+    with_none = divergence_of(NoneOnBinary, binary_as_text({"text": None}))
+    alone = divergence_of(NoneOnBinary, binary_as_text({}))
+    assert with_none.key == alone.key == ("AMB-27", "receive_text", "CONNECTED", "CONNECTED", "raises KeyError (unexpected-data)", "returned")
+    assert (with_none.message, alone.message) == ("websocket.receive(bytes, text=None)", "websocket.receive(bytes)")
+    # Starlette returns None for the shape with text=None, and raises KeyError (the spec's answer) for the other.
+    assert divergence_of(StarletteWebSocket, binary_as_text({"text": None})).key == with_none.key
 
 
 def test_the_json_decoding_and_the_mode_have_no_clause() -> None:
@@ -132,6 +148,7 @@ def test_a_state_divergence_and_a_forwarded_one_are_named_after_the_last_verdict
     stays = divergence_of(StaysConnected, close)
     assert (stays.clause, stays.call, stays.receive, stays.send) == ("WS-044", "close", "CONNECTED", "CONNECTED")
     assert stays.expected == "leaves receive CONNECTED / send DISCONNECTED"
+    assert stays.outcome == "left another send state"
 
     def close_twice(h: Harness) -> None:
         close(h)
@@ -145,10 +162,11 @@ def test_a_state_divergence_and_a_forwarded_one_are_named_after_the_last_verdict
     dropped = divergence_of(DropsTheCode, close_twice)
     assert dropped.key.clause == "RFC-016"  # the second close is where it diverged: Starlette's own way
     code = divergence_of(DropsTheCode, close_4000)
-    assert (code.clause, code.expected, code.happened) == (
+    assert (code.clause, code.expected, code.happened, code.outcome) == (
         "WS-044",
         "forwards websocket.close as the call asked",
         "forwarded websocket.close with other fields",
+        "forwarded other fields",
     )
 
 
@@ -167,14 +185,15 @@ def test_forwarding_too_much_and_taking_too_much() -> None:
         h.client({"type": "websocket.connect"})
         h.accept(None, None, valid=True)
 
-    assert divergence_of(Chatty, accept).happened == "forwarded websocket.accept, websocket.send"
+    chatty = divergence_of(Chatty, accept)
+    assert (chatty.happened, chatty.outcome) == ("forwarded websocket.accept, websocket.send", "forwarded other messages")
 
     def greedy(h: Harness) -> None:
         accept(h)
         h.client({"type": "websocket.receive", "text": "x"})
         h.send_text("y", valid=True)
 
-    assert divergence_of(Greedy, greedy).happened == "took more"
+    assert divergence_of(Greedy, greedy).outcome == "took more"
 
 
 def test_clauses_are_read_off_the_tables() -> None:
@@ -220,14 +239,14 @@ def test_a_reproducer_is_a_test_that_replays_the_program() -> None:
     exec(source, namespace)
     with pytest.raises(Divergence):
         namespace["test_rfc_008_close"]()
-    assert "cannot be written down" in reproducer(Difference("WS-009", "send", "unknown type", "any", "any", "raises", "returned"))
+    assert "cannot be written down" in reproducer(Difference("WS-009", "send", "unknown type", "any", "any", "raises", "returned", "returned"))
 
 
 def test_replay_shows_the_difference_while_it_remains() -> None:
     difference = divergence_of(StarletteWebSocket, close_999)
     assert replay(StarletteWebSocket, difference) == difference
     assert replay(asgiws.WebSocket, difference) is None
-    assert replay(StarletteWebSocket, Difference("X", "c", "m", "any", "any", "e", "h")) is None
+    assert replay(StarletteWebSocket, Difference("X", "c", "m", "any", "any", "e", "h", "h")) is None
 
 
 def test_a_baseline_file_is_stable_and_reads_back(tmp_path: Path) -> None:
@@ -236,7 +255,7 @@ def test_a_baseline_file_is_stable_and_reads_back(tmp_path: Path) -> None:
     baseline.add(first)
     longer = Difference(**{**first.__dict__, "program": (*(first.program or ()), ["check", [], {}])})
     baseline.add(longer)  # the shorter program is kept
-    baseline.add(Difference("WS-009", "send", "unknown type", "any", "any", "raises", "returned"))
+    baseline.add(Difference("WS-009", "send", "unknown type", "any", "any", "raises", "returned", "returned"))
     assert len(baseline) == 2
     assert baseline.differences[first.key].program == first.program
     path = tmp_path / "known.json"
@@ -256,7 +275,10 @@ def test_unreadable_baselines_are_refused(tmp_path: Path) -> None:
     (tmp_path / "b.json").write_text("[]", encoding="utf-8")
     with pytest.raises(BaselineError, match="not an asgiws baseline"):
         known_differences(tmp_path / "b.json")
-    (tmp_path / "c.json").write_text('{"asgiws_baseline": 1, "differences": [{"clause": "X"}]}', encoding="utf-8")
+    (tmp_path / "old.json").write_text('{"asgiws_baseline": 1, "differences": []}', encoding="utf-8")
+    with pytest.raises(BaselineError, match="of format 2; record it again"):
+        known_differences(tmp_path / "old.json")
+    (tmp_path / "c.json").write_text('{"asgiws_baseline": 2, "differences": [{"clause": "X"}]}', encoding="utf-8")
     with pytest.raises(BaselineError, match="entry without"):
         known_differences(tmp_path / "c.json")
 
@@ -265,7 +287,8 @@ def test_the_shipped_baselines() -> None:
     starlette = known_differences("starlette")
     assert starlette.subject == "starlette.websockets:WebSocket"
     assert len(starlette) >= 100
-    assert all(d.program is not None for d in starlette)
+    # Nearly every entry has the program that replays it; one met only after an accept with an iterator for headers has none.
+    assert sum(d.program is None for d in starlette) < len(starlette) // 100
 
 
 # -- the tally and the machine -----------------------------------------------------------------------
@@ -281,10 +304,13 @@ def test_a_tally_notes_only_what_it_may() -> None:
     assert recording.noted == 1
     known = Baseline()
     known.add(difference)
-    gone = Difference("WS-009", "send", "unknown type", "any", "any", "raises", "returned")
+    unknowable = Difference("WS-009", "send", "unknown type", "any", "any", "raises", "returned", "returned")
+    known.add(unknowable)
+    gone = replace(difference, clause="RFC-999", program=(["client", [{"type": "websocket.connect"}], {}],))
     known.add(gone)
     tally = Tally(known)
-    assert tally.fixed(StarletteWebSocket) == [gone]  # the first replays and still shows; the second has no program
+    # The first replays and still shows; the second has no program to replay; the third's program no longer diverges.
+    assert tally.fixed(StarletteWebSocket) == [gone]
     assert difference.key in tally.seen
 
 

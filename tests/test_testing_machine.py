@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
+from starlette.websockets import WebSocketDisconnect
 
 import asgiws
 from asgiws.coverage import Coverage, all_pairs
-from asgiws.spec import MESSAGE_SIDE, Side, SpecVersion
+from asgiws.spec import MESSAGE_SIDE, MessageType, Side, SpecVersion
 from asgiws.testing import Divergence, Setup, bad, coverage_report, walks, websocket_machine
-from asgiws.testing.machine import MACHINE_SUBPROTOCOLS, rule_specs, sweep
+from asgiws.testing.machine import _HELPER_CALLS, _SENDING_CALLS, MACHINE_SUBPROTOCOLS, _paths_to_states, helper_deliveries, rule_specs, sweep
 
 #: Enough examples for the derandomized run to reach every pair, with room to spare.
 COVERAGE_RUN = settings(settings.default, max_examples=100, stateful_step_count=50)
@@ -84,7 +85,14 @@ def test_a_divergence_is_shrunk_to_a_readable_program() -> None:
     kept = {"client_connects", "app_accept", "app_receive"}
     others = [spec.name for spec in rule_specs(misbehaving_server=False, transport_failures=False) if spec.name not in kept]
     machine = websocket_machine(
-        _ForgetsSubprotocols, versions=["2.5"], denial=False, misbehaving_server=False, transport_failures=False, exclude=others, name="BrokenMachine"
+        _ForgetsSubprotocols,
+        versions=["2.5"],
+        denial=False,
+        misbehaving_server=False,
+        transport_failures=False,
+        exclude=others,
+        sweep_first=False,  # the sweep's accept() would find it without a program to shrink
+        name="BrokenMachine",
     )
     with pytest.raises(Divergence) as caught:
         run_state_machine_as_test(machine, settings=settings(settings.default, max_examples=100, phases=[Phase.generate, Phase.shrink]))
@@ -132,7 +140,7 @@ def test_only_the_data_comes_in_bursts() -> None:
 def test_the_sweep_exercises_every_pair_of_every_version() -> None:
     coverage = Coverage()
     walked = sweep(asgiws.WebSocket, tuple(SpecVersion), (False, True), coverage)
-    assert walked == (len(walks(denial=False)) + len(walks(denial=True))) * len(SpecVersion)
+    assert walked == (len(walks(denial=False)) + len(walks(denial=True))) * len(SpecVersion) + helper_walks(False) + helper_walks(True)
     assert coverage.missed() == []
     # In the states that end both sides, every message of both sides is refused, and each was tried.
     assert len({p for p in coverage.refused if p.state == "DISCONNECTED"}) == 8 * 6
@@ -194,11 +202,14 @@ def test_a_narrowed_machine_sweeps_only_with_what_its_rules_could_do() -> None:
     everything = {spec.name for spec in rule_specs()}
     full, narrowed = Coverage(), Coverage()
     sweep(asgiws.WebSocket, v25, (False,), full)
-    # Without the extension no walk goes through a denial; the probe leaves the denial out.
-    assert sweep(_DeniesWithoutTheExtension, v25, (False,), narrowed, rules=everything - {"app_raw_http_response_start"}) == len(walks(False))
+    # Without the extension no walk goes through a denial; the probe leaves the denial out, and so do the helpers.
+    denials = {"app_raw_http_response_start", "app_send_denial_response"}
+    assert sweep(_DeniesWithoutTheExtension, v25, (False,), narrowed, rules=everything - denials) == len(walks(False)) + helper_walks(False) - len(
+        _paths_to_states(False)
+    )
     assert {p.message_type for p in set(narrowed.missed(v25)) - set(full.missed(v25))} == {"websocket.http.response.start"}
     # With it, the walks through a denial are left out and the rest is swept.
-    assert 0 < sweep(asgiws.WebSocket, v25, (True,), rules=everything - {"app_raw_http_response_start"}) < len(walks(True))
+    assert 0 < sweep(asgiws.WebSocket, v25, (True,), rules=everything - {"app_raw_http_response_start"}) < len(walks(True)) + helper_walks(True)
     machine = websocket_machine(
         _DeniesWithoutTheExtension,
         versions=["2.5"],
@@ -208,3 +219,64 @@ def test_a_narrowed_machine_sweeps_only_with_what_its_rules_could_do() -> None:
     )
     run_state_machine_as_test(machine, settings=settings(settings.default, max_examples=20))
     assert machine.swept
+
+
+def helper_walks(denial: bool) -> int:
+    """How many walks the sweep makes to call the helpers: one per state and helper call, receiving or sending."""
+    return len(_paths_to_states(denial)) * (len(_HELPER_CALLS) + len(_SENDING_CALLS))
+
+
+class _DropsTheSubprotocol(asgiws.WebSocket):
+    """A broken implementation: accept() forgets the subprotocol it was given."""
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(None, headers)
+
+
+class _DisconnectLosesTheReason(asgiws.WebSocket):
+    """A broken implementation: receive_text() raises the client's disconnect without its reason."""
+
+    async def receive_text(self) -> str:
+        try:
+            return await super().receive_text()
+        except WebSocketDisconnect as disconnect:
+            raise WebSocketDisconnect(disconnect.code) from None
+
+
+def test_the_sweep_calls_every_helper_in_every_state() -> None:
+    assert [sorted(m) for m in helper_deliveries()] == [
+        ["bytes", "type"],
+        ["bytes", "text", "type"],
+        ["text", "type"],
+        ["bytes", "text", "type"],
+        ["code", "reason", "type"],
+    ]
+    assert helper_deliveries()[-1]["reason"]  # a helper that drops a field shows
+    with pytest.raises(Divergence) as caught:
+        sweep(_DisconnectLosesTheReason, (SpecVersion.V2_5,), (False,))
+    assert caught.value.difference is not None
+    assert caught.value.difference.key[:2] == ("WS-037", "receive_text")
+    assert caught.value.difference.outcome == "raised WebSocketDisconnect with another reason"
+    # A machine without the helper's rule does not call it; one without the client's data rules delivers no data.
+    helpers = {name for name, _ in _HELPER_CALLS}
+    everything = {spec.name for spec in rule_specs()}
+    v25 = (SpecVersion.V2_5,)
+    assert sweep(asgiws.WebSocket, v25, (False,), rules=everything - {"app_receive_text"}) == len(walks(False)) + helper_walks(False) - len(
+        _paths_to_states(False)
+    )
+    # The sending helpers, each once in every state, on a connection that offers subprotocols.
+    assert sweep(_DropsTheSubprotocol, v25, (False,), rules=everything - {"app_accept"}) > 0
+    with pytest.raises(Divergence) as dropped:
+        sweep(_DropsTheSubprotocol, v25, (False,))
+    assert dropped.value.difference is not None
+    assert dropped.value.difference.key[:2] == ("WS-024", "accept")
+    senders = {name for name, _ in _SENDING_CALLS}
+    assert sweep(asgiws.WebSocket, v25, (False,), rules=everything - (helpers - {"app_receive"}) - senders) == len(walks(False)) + len(
+        _paths_to_states(False)
+    )
+    # Without the raw receive(), no walk can take what the server delivers: only those of the application's messages are left.
+    assert sweep(asgiws.WebSocket, v25, (False,), rules=everything - helpers - senders) == sum(
+        all(MESSAGE_SIDE[MessageType(m["type"])] is Side.SEND for m in path) for path in walks(False)
+    )
+    data = {"client_sends_text", "client_sends_bytes", "server_misbehaves"}
+    assert sweep(asgiws.WebSocket, v25, (False,), rules=everything - data) > len(walks(False))

@@ -309,7 +309,8 @@ def test_starlette_has_only_the_differences_its_baseline_lists() -> None:
     report = fuzz(StarletteWebSocket, target="starlette.websockets:WebSocket", known=baseline, max_examples=100)
     assert [str(d) for d, _ in report.new] == []
     assert [str(d) for d in report.fixed] == []
-    assert report.met == len(baseline)
+    # Every entry is met, or replayed from its program; one without a program (a value in it could not be written down) may be neither.
+    assert report.met >= len(baseline) - sum(d.program is None for d in baseline)
 
 
 @pytest.mark.parametrize("difference", DIFFERENCES, ids=lambda d: d.name)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..spec import MESSAGE_SCHEMAS, MessageType, ValueKind, ViolationKind
 
-__all__ = ["ANY_KIND", "CallOutcome", "Forwarded", "Raises", "Returns", "same_message"]
+__all__ = ["ANY_KIND", "CallOutcome", "Forwarded", "Mismatch", "Raises", "Returns", "same_message"]
 
 #: Do not check the ``kind`` of the exception.
 ANY_KIND: Any = object()
@@ -59,18 +59,28 @@ class Raises:
             text += f" with code {self.code} and reason {self.reason!r}"
         return text
 
-    def mismatch(self, error: BaseException) -> str | None:
+    def mismatch(self, error: BaseException) -> Mismatch | None:
         """Why ``error`` is not this outcome, or None when it is."""
         if not isinstance(error, self.family):
-            return f"it raised {type(error).__name__}, not a {self.family.__name__}"
+            return Mismatch(f"it raised {type(error).__name__}, not a {self.family.__name__}")
         kind = getattr(error, "kind", None)
         if isinstance(kind, ViolationKind) and self.kind is not ANY_KIND and kind is not self.kind:
-            return f"it raised a {kind.value} violation"
+            return Mismatch(f"it raised a {kind.value} violation", "of another kind")
         if self.code is not None and getattr(error, "code", None) != self.code:
-            return f"its code is {getattr(error, 'code', None)!r}"
+            return Mismatch(f"its code is {getattr(error, 'code', None)!r}", "with another code")
         if self.reason is not None and (getattr(error, "reason", None) or "") != self.reason:
-            return f"its reason is {getattr(error, 'reason', None)!r}"
+            return Mismatch(f"its reason is {getattr(error, 'reason', None)!r}", "with another reason")
         return None
+
+
+class Mismatch(NamedTuple):
+    """Why an exception is not the one the spec expects: in words with its values, and as an outline without them.
+
+    ``outline`` is empty when the family itself is wrong (the family's name says it all).
+    """
+
+    text: str
+    outline: str = ""
 
 
 #: What the spec says a call does.

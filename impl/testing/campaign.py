@@ -25,6 +25,7 @@ from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
 from ..conformance.target import TargetError, load_attribute
+from .adapters import STARLETTE, Adapter
 from .known import Baseline, Difference, reproducer
 from .machine import websocket_machine
 
@@ -140,6 +141,7 @@ def fuzz(
     seed_value: int | None = None,
     database: ExampleDatabase | None = None,
     progress: Callable[[int, int, int], None] | None = None,
+    adapter: Adapter = STARLETTE,
 ) -> FuzzReport:
     """Run the generated machine against ``factory``, and report what is new and what is fixed.
 
@@ -155,6 +157,7 @@ def fuzz(
         database: Hypothesis's example database (none by default); a campaign
             shares one so that what a worker found is replayed first by the others.
         progress: called after every example with (examples this pass, per pass, new so far).
+        adapter: how the class spells each call (Starlette's API by default).
     """
     baseline = known if known is not None else Baseline()
     report = FuzzReport(target=target, known=known_name, baseline_size=len(baseline))
@@ -175,12 +178,12 @@ def fuzz(
     )
     # One pass that fails on nothing: every divergence is noted with the shortest program that showed
     # it, so every new one is reported, and each program is already as short as any example made it.
-    machine = websocket_machine(factory, known=baseline, record=True)
+    machine = websocket_machine(factory, known=baseline, record=True, adapter=adapter)
     _run(machine, report, progress, max_examples, chosen, seed_value)
     tally = machine.tally
     assert tally is not None
     report.fixed = machine.fixed()
-    report.new = [(d, reproducer(d, shown, imports)) for d in tally.new]
+    report.new = [(d, reproducer(d, shown, imports, adapter.name)) for d in tally.new]
     report.met = sum(1 for d in baseline if d.key in tally.seen)
     if record:
         report.recorded = tally.seen

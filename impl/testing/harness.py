@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from starlette.responses import Response
-from starlette.websockets import WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocketDisconnect
 
 from .._context import Context, context_from_scope
 from ..coverage import Coverage, Pair
@@ -48,9 +48,9 @@ from ..spec import (
     MessageType,
     Side,
     Signal,
-    State,
     ViolationKind,
 )
+from .adapters import STARLETTE, Adapter
 from .call_outcomes import CallOutcome, Forwarded, Raises, Returns
 from .known import (
     NO_CLAUSE,
@@ -65,8 +65,8 @@ from .oracle import ModelNode, States, oracle
 
 __all__ = ["JSON_MODES", "Divergence", "Factory", "Harness"]
 
-#: ``factory(scope, receive, send)`` builds the implementation under test.
-Factory = Callable[[dict[str, Any], Callable[..., Any], Callable[..., Any]], Any]
+#: Builds the implementation under test: ``factory(scope, receive, send)``, or as its adapter calls it.
+Factory = Callable[..., Any]
 #: What the spec expects a call that may wait for the client to do, step by step.
 Prediction = Generator[None, None, CallOutcome]
 Message = dict[str, Any]
@@ -81,7 +81,6 @@ _START, _BODY = MessageType.RESPONSE_START.value, MessageType.RESPONSE_BODY.valu
 _RECEIVE_ROWS = TRANSITIONS[Side.RECEIVE]
 _ANY = ("any", "any")
 _SEND_FAILED_CLAUSES = next(row.clauses for row in TRANSITIONS[Side.SEND] if row.trigger is Signal.SEND_FAILED)
-_STARLETTE: dict[State, WebSocketState] = {state: WebSocketState[state.name] for state in State}
 _SIDES: dict[str, Side] = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
 
 
@@ -188,9 +187,11 @@ class Harness:
 
     Args:
         factory: builds the implementation, ``factory(scope, receive, send)``;
-            anything with Starlette's ``WebSocket`` API.
+            anything with Starlette's ``WebSocket`` API, or the API ``adapter`` spells.
         scope: the ``websocket`` scope of the connection.
         coverage: count every (side, state, message type) pair exercised here.
+        adapter: how the class spells each call (:mod:`~asgiws.testing.adapters`);
+            Starlette's API by default.
 
     Attributes:
         server: the simulated server.
@@ -200,7 +201,7 @@ class Harness:
             (:attr:`pairs` as ``Pair`` objects).
     """
 
-    def __init__(self, factory: Factory, scope: dict[str, Any], *, coverage: Coverage | None = None) -> None:
+    def __init__(self, factory: Factory, scope: dict[str, Any], *, coverage: Coverage | None = None, adapter: Adapter = STARLETTE) -> None:
         context = context_from_scope(scope)
         self.scope = scope
         self.version = context.version
@@ -212,7 +213,8 @@ class Harness:
         self.coverage = coverage
         #: The pairs exercised here, as (version, side, state, message type) strings.
         self.exercised: set[tuple[str, str, str, str]] = set()
-        self.websocket = factory(scope, self.server.receive, self.server.send)
+        self.adapter = adapter
+        self.websocket = adapter.build(factory, scope, self.server.receive, self.server.send)
         self.node: ModelNode = oracle(context.denial).initial
         self.pending: _Call | None = None
         self._expected: list[Forwarded] = []
@@ -289,61 +291,63 @@ class Harness:
     @_traced
     def send(self, message: Any, *, valid: bool) -> None:
         """``await websocket.send(message)``; ``valid`` is the message's label."""
-        self._call("send", (message,), self.websocket.send(message), lambda: self._sent(message, valid))
+        self._call("send", (message,), self.adapter.send(self.websocket, message), lambda: self._sent(message, valid))
 
     @_traced
     def receive(self) -> None:
         """``await websocket.receive()``."""
-        self._call("receive", (), self.websocket.receive(), self._receive())
+        self._call("receive", (), self.adapter.receive(self.websocket), self._receive())
 
     @_traced
     def accept(self, subprotocol: str | None, headers: Any, *, valid: bool) -> None:
         """``await websocket.accept(subprotocol, headers)``."""
-        call = self.websocket.accept(subprotocol=subprotocol, headers=headers)
+        call = self.adapter.accept(self.websocket, subprotocol, headers)
         self._call("accept", {"subprotocol": subprotocol, "headers": headers}, call, self._accept(subprotocol, headers, valid))
 
     @_traced
     def close(self, code: Any, reason: Any, *, valid: bool) -> None:
         """``await websocket.close(code, reason)``."""
-        self._call("close", {"code": code, "reason": reason}, self.websocket.close(code, reason), lambda: self._close(code, reason, valid))
+        self._call(
+            "close", {"code": code, "reason": reason}, self.adapter.close(self.websocket, code, reason), lambda: self._close(code, reason, valid)
+        )
 
     @_traced
     def send_text(self, data: Any, *, valid: bool) -> None:
         """``await websocket.send_text(data)``."""
-        self._call("send_text", (data,), self.websocket.send_text(data), lambda: self._sent({"type": _SEND, "text": data}, valid))
+        self._call("send_text", (data,), self.adapter.send_text(self.websocket, data), lambda: self._sent({"type": _SEND, "text": data}, valid))
 
     @_traced
     def send_bytes(self, data: Any, *, valid: bool) -> None:
         """``await websocket.send_bytes(data)``."""
-        self._call("send_bytes", (data,), self.websocket.send_bytes(data), lambda: self._sent({"type": _SEND, "bytes": data}, valid))
+        self._call("send_bytes", (data,), self.adapter.send_bytes(self.websocket, data), lambda: self._sent({"type": _SEND, "bytes": data}, valid))
 
     @_traced
     def send_json(self, data: Any, mode: str) -> None:
         """``await websocket.send_json(data, mode)``."""
-        self._call("send_json", {"data": data, "mode": mode}, self.websocket.send_json(data, mode=mode), lambda: self._send_json(data, mode))
+        self._call("send_json", {"data": data, "mode": mode}, self.adapter.send_json(self.websocket, data, mode), lambda: self._send_json(data, mode))
 
     @_traced
     def send_denial_response(self, status: int, body: bytes, *, valid: bool) -> None:
         """``await websocket.send_denial_response(Response(body, status_code=status))``."""
         response = Response(body, status_code=status)
         start = {"type": _START, "status": status, "headers": response.raw_headers}
-        call = self.websocket.send_denial_response(response)
+        call = self.adapter.send_denial_response(self.websocket, response)
         self._call("send_denial_response", {"status": status, "body": body}, call, lambda: self._denial(start, {"type": _BODY, "body": body}, valid))
 
     @_traced
     def receive_text(self) -> None:
         """``await websocket.receive_text()``."""
-        self._call("receive_text", (), self.websocket.receive_text(), self._data("text", _same))
+        self._call("receive_text", (), self.adapter.receive_text(self.websocket), self._data("text", _same))
 
     @_traced
     def receive_bytes(self) -> None:
         """``await websocket.receive_bytes()``."""
-        self._call("receive_bytes", (), self.websocket.receive_bytes(), self._data("bytes", _same))
+        self._call("receive_bytes", (), self.adapter.receive_bytes(self.websocket), self._data("bytes", _same))
 
     @_traced
     def receive_json(self, mode: str) -> None:
         """``await websocket.receive_json(mode)``."""
-        call = self.websocket.receive_json(mode=mode)
+        call = self.adapter.receive_json(self.websocket, mode)
         prediction: Prediction | Callable[[], CallOutcome] = (
             self._data("text" if mode == "text" else "bytes", _json) if mode in JSON_MODES else self._bad_mode
         )
@@ -355,7 +359,7 @@ class Harness:
 
         It stops early when the iterator ends, raises, or waits for the client.
         """
-        iterator = getattr(self.websocket, method)()
+        iterator = self.adapter.iterate(self.websocket, method)
         key, decode = {"iter_text": ("text", _same), "iter_bytes": ("bytes", _same), "iter_json": ("text", _json)}[method]
 
         def close() -> None:
@@ -376,15 +380,17 @@ class Harness:
     @_traced
     def check(self) -> None:
         """The states, the messages forwarded and the messages taken are the spec's; call it after every call."""
-        websocket, node = self.websocket, self.node
-        receive, send = websocket.client_state, websocket.application_state
-        # Starlette's WebSocketState members when the implementation uses them; their names otherwise.
-        if (receive is not _STARLETTE[node.states[0]] or send is not _STARLETTE[node.states[1]]) and (receive.name, send.name) != node.names:
-            expected = node.names
+        node = self.node
+        receive, send = self.adapter.states(self.websocket)
+        expected = node.names
+        # A side whose state the class does not keep (None) is not compared.
+        wrong_receive, wrong_send = receive not in (None, expected[0]), send not in (None, expected[1])
+        if wrong_receive or wrong_send:
             self._fail(
-                f"the states are receive {receive.name} / send {send.name}; the spec says receive {expected[0]} / send {expected[1]}",
+                f"the states are receive {receive} / send {send}; the spec says receive {expected[0]} / send {expected[1]}",
                 expected=f"leaves receive {expected[0]} / send {expected[1]}",
-                happened=f"left receive {receive.name} / send {send.name}",
+                happened=f"left receive {receive} / send {send}",
+                outcome=_other_states(wrong_receive, wrong_send),
             )
         outbox, expected_messages = self.server.outbox, self._expected
         if len(outbox) != len(expected_messages):
@@ -393,6 +399,7 @@ class Harness:
                 f"the server was sent {outbox[self._verified :]!r}; the spec says {wanted!r}",
                 expected=f"forwards {_listed(wanted)}",
                 happened=f"forwarded {_listed(outbox[self._verified :])}",
+                outcome="forwarded other messages",
             )
         for index in range(self._verified, len(outbox)):
             if not expected_messages[index].matches(outbox[index]):
@@ -401,15 +408,19 @@ class Harness:
                     f"the server was sent {outbox[index]!r}; the spec says {wanted_message!r}",
                     expected=f"forwards {describe(wanted_message)} as the call asked",
                     happened=f"forwarded {describe(outbox[index])} with other fields",
+                    outcome="forwarded other fields",
                 )
         self._verified = len(outbox)
         if self.server.taken != self._cursor:
+            took = f"took {'more' if self.server.taken > self._cursor else 'fewer'}"
             self._fail(
                 f"the implementation took {self.server.taken} message(s) from the server; the spec says {self._cursor}",
                 expected="takes from the server only what it must",
-                happened=f"took {'more' if self.server.taken > self._cursor else 'fewer'}",
+                happened=took,
+                outcome=took,
             )
 
+    @_traced
     def close_pending(self) -> None:
         """End the test: a call still waiting for the client is abandoned."""
         pending, self.pending = self.pending, None
@@ -459,12 +470,18 @@ class Harness:
         if not done:
             _abandon(call.coroutine)
             assert outcome is not None
-            self._fail(f"{call} waits for a message the client never sent; the spec says it {outcome}", expected=_outline(outcome), happened="waited")
+            self._fail(
+                f"{call} waits for a message the client never sent; the spec says it {outcome}",
+                expected=_outline(outcome),
+                happened="waited",
+                outcome="waited",
+            )
         if outcome is None:
             assert not callable(call.prediction)
             call.prediction.close()
             got = f"raised {error!r}" if error is not None else f"returned {value!r}"
-            self._fail(f"{call} {got}; the spec says it waits for the client's next message", expected="waits", happened=_did(value, error))
+            did = _did(value, error)
+            self._fail(f"{call} {got}; the spec says it waits for the client's next message", expected="waits", happened=did, outcome=did)
         assert outcome is not None
         self._judge(call, outcome, value, error)
         return _Result(waiting=False, outcome=outcome)
@@ -473,24 +490,30 @@ class Harness:
         outline = _outline(expected)
         if isinstance(expected, Returns):
             if error is not None:
-                self._fail(
-                    f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}", expected=outline, happened=_did(value, error)
-                )
+                did = _did(value, error)
+                self._fail(f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}", expected=outline, happened=did, outcome=did)
             if not (value == expected.value or repr(value) == repr(expected.value)):
-                self._fail(f"{call} returned {value!r}; the spec says it {expected}", expected=outline, happened="returned another value")
+                self._fail(
+                    f"{call} returned {value!r}; the spec says it {expected}",
+                    expected=outline,
+                    happened="returned another value",
+                    outcome="returned another value",
+                )
             return
         if error is None:
-            self._fail(f"{call} returned {value!r}; the spec says it {expected}", expected=outline, happened="returned")
+            self._fail(f"{call} returned {value!r}; the spec says it {expected}", expected=outline, happened="returned", outcome="returned")
         assert error is not None
         problem = expected.mismatch(error)
         if problem is not None:
+            raised = f"raised {type(error).__name__}"
             self._fail(
-                f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}, but {problem}",
+                f"{call} {raised}: {error}; the spec says it {expected}, but {problem.text}",
                 expected=outline,
-                happened=f"raised {type(error).__name__}" + ("" if isinstance(error, expected.family) else f", not a {expected.family.__name__}"),
+                happened=raised + ("" if isinstance(error, expected.family) else f", not a {expected.family.__name__}"),
+                outcome=f"{raised} {problem.outline}" if problem.outline else raised,
             )
 
-    def _fail(self, text: str, *, expected: str, happened: str) -> None:
+    def _fail(self, text: str, *, expected: str, happened: str, outcome: str) -> None:
         receive, send = self.node.names
         where = f"spec {self.version.value}, {'with' if self.denial else 'without'} the denial extension, offered {list(self.subprotocols)}"
         clauses, message, states = self._why
@@ -503,6 +526,7 @@ class Harness:
             send=states[1],
             expected=expected,
             happened=happened,
+            outcome=outcome,
             connection={"spec_version": self.version.value, "denial": self.denial, "subprotocols": list(self.subprotocols)},
             program=write_program(self.trace),
             detail=text,
@@ -668,6 +692,11 @@ def _outline(outcome: CallOutcome) -> str:
     if isinstance(outcome.kind, ViolationKind):
         return f"raises {outcome.family.__name__} ({outcome.kind.value})"
     return f"raises {outcome.family.__name__}"
+
+
+def _other_states(receive: bool, send: bool) -> str:
+    # Which side's state the class got wrong, without the states themselves (they are in the key).
+    return f"left another {' and '.join(side for side, wrong in (('receive', receive), ('send', send)) if wrong)} state"
 
 
 def _did(value: Any, error: BaseException | None) -> str:

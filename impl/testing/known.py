@@ -4,8 +4,8 @@ Every real ``WebSocket`` class differs from the spec somewhere, and a state
 machine that stops at the first difference it meets tells its maintainer
 nothing new after the first run. So a divergence is a value here, not only an
 exception: :class:`Difference` says what it means (the clause whose rule was
-broken, the call, the message as far as the spec's verdict read it, and the
-(receive, send) states the spec expected), and what the spec expected and the
+broken, the call, the (receive, send) states the spec expected, what it
+expected there and the kind of outcome the class gave instead), and what the
 class did, in words a reviewer can read.
 
 A :class:`Baseline` is a reviewed set of them, kept in a JSON file in a stable
@@ -13,8 +13,10 @@ order. A run of the generated machine with a baseline
 (``websocket_machine(factory, known=...)``) notes every divergence it
 already lists and keeps exploring on a fresh connection; it fails only on a
 new one, which Hypothesis shrinks as usual. Divergences are matched on
-:attr:`Difference.key` alone, never on text, so a baseline survives reworded
-errors, other values and unrelated changes.
+:attr:`Difference.key` alone, never on text, values or payload shapes, so a
+baseline survives reworded errors, other data and unrelated changes, and
+settles: a new seed meets the same known differences with other data, not
+new ones.
 
 Each entry keeps the shortest program that showed it, as data (the harness
 calls, one per step). When a run ends, every known entry it did not meet is
@@ -51,6 +53,7 @@ from ..spec import (
     State,
     Transition,
 )
+from .adapters import STARLETTE, Adapter
 
 __all__ = [
     "BASELINES",
@@ -68,8 +71,9 @@ __all__ = [
     "transition_clauses",
 ]
 
-#: The format written in every baseline file; a file of another format is refused.
-FORMAT = 1
+#: The format written in every baseline file; a file of another format is refused (format 1 keyed on
+#: the message's payload shape and the outlines of what was expected; record it again).
+FORMAT = 2
 #: The clause of a difference the spec has no clause for: Starlette's API itself (JSON decoding, a ``mode`` name).
 NO_CLAUSE = "API"
 #: The baselines asgiws ships, by name: ``known_differences("starlette")``.
@@ -85,21 +89,21 @@ class BaselineError(ValueError):
 class Key(NamedTuple):
     """What a divergence means, and all that two divergences are compared on.
 
-    The rule (its first clause), the call, the message as the verdict read it,
-    the states the rule was applied in, and the outlines of what the spec
-    expected and what happened instead: words without values ("raised
-    KeyError", "left receive CONNECTED / send CONNECTED"), so that the same
-    slip with other data is the same difference, and another slip at the same
-    place is not.
+    The rule (its first clause), the call, the states the rule was applied
+    in, what the spec expected there and the kind of outcome the class gave
+    instead, both in words without values (``raises KeyError
+    (unexpected-data)``, ``waits``; ``raised KeyError``, ``returned``,
+    ``left another send state``). Neither the message's payload shape nor
+    any value drawn is part of it, so that the same slip with other data is
+    the same difference, and another kind of slip at the same place is not.
     """
 
     clause: str
     call: str
-    message: str
     receive: str
     send: str
     expected: str
-    happened: str
+    outcome: str
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,11 @@ class Difference:
         send: the send side's state the spec expected before the call.
         expected: what the spec expected, in a few words.
         happened: what the class did instead, in a few words.
+        outcome: the kind of what it did (``raised KeyError``, ``returned``,
+            ``waited``, ``left another send state``, ``forwarded other
+            fields``, ``took fewer``): ``happened`` without the messages and
+            states it names. Part of the key with ``expected``; ``message``
+            and ``happened`` are for the reader.
         connection: the connection it was found on (``spec_version``,
             ``denial``, ``subprotocols``).
         program: the shortest program that showed it, as harness steps
@@ -134,6 +143,7 @@ class Difference:
     send: str
     expected: str
     happened: str
+    outcome: str = ""
     clauses: tuple[str, ...] = ()
     connection: Mapping[str, Any] = field(default_factory=dict)
     program: tuple[Any, ...] | None = None
@@ -141,8 +151,8 @@ class Difference:
 
     @property
     def key(self) -> Key:
-        """What the difference means: clause, call, message, states, and the outlines of expected and happened."""
-        return Key(self.clause, self.call, self.message, self.receive, self.send, self.expected, self.happened)
+        """What the difference means: clause, call, states, what the spec expected and the kind of outcome."""
+        return Key(self.clause, self.call, self.receive, self.send, self.expected, self.outcome)
 
     def __str__(self) -> str:
         return (
@@ -160,6 +170,7 @@ class Difference:
             "states": {"receive": self.receive, "send": self.send},
             "expected": self.expected,
             "happened": self.happened,
+            "outcome": self.outcome,
             "connection": dict(self.connection),
             "program": list(self.program) if self.program is not None else None,
         }
@@ -177,6 +188,7 @@ class Difference:
             send=str(data["states"]["send"]),
             expected=str(data.get("expected", "")),
             happened=str(data.get("happened", "")),
+            outcome=str(data["outcome"]),
             connection=dict(data.get("connection", {})),
             program=tuple(program) if program is not None else None,
         )
@@ -326,11 +338,11 @@ def read_program(program: Sequence[Any]) -> Iterator[tuple[str, tuple[Any, ...],
         yield name, tuple(decode(a) for a in args), {k: decode(v) for k, v in kwargs.items()}
 
 
-def reproducer(difference: Difference, factory: str = "factory", imports: str = "") -> str:
+def reproducer(difference: Difference, factory: str = "factory", imports: str = "", adapter: str = STARLETTE.name) -> str:
     """A pytest test, as Python source, that replays the difference's program and fails while it remains.
 
     ``factory`` is the expression that builds the class under test, ``imports``
-    the line that brings it in.
+    the line that brings it in, ``adapter`` the name of the shipped adapter that drives it.
     """
     connection = difference.connection
     name = "test_" + "_".join(part for part in (difference.clause, difference.call) if part).lower().replace("-", "_").replace(".", "_")
@@ -341,9 +353,13 @@ def reproducer(difference: Difference, factory: str = "factory", imports: str = 
     ]
     if imports:
         lines.append(f"    {imports}")
+    driven = ""
+    if adapter != STARLETTE.name:
+        lines.append("    from asgiws.testing.adapters import adapter_named")
+        driven = f", adapter=adapter_named({adapter!r})"
     lines.append(
         f"    harness = Harness({factory}, websocket_scope({connection.get('spec_version', '2.5')!r}, "
-        f"denial={connection.get('denial', False)!r}, subprotocols={tuple(connection.get('subprotocols', ()))!r}))"
+        f"denial={connection.get('denial', False)!r}, subprotocols={tuple(connection.get('subprotocols', ()))!r}){driven})"
     )
     for step_name, args, kwargs in read_program(difference.program or ()):
         shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
@@ -382,7 +398,7 @@ class Baseline:
         return iter(self.sorted())
 
     def sorted(self) -> list[Difference]:
-        """The entries in the file's order: by clause, call, message, then states."""
+        """The entries in the file's order: by clause, call, states, expected, then outcome."""
         return [self.differences[key] for key in sorted(self.differences)]
 
     def add(self, difference: Difference) -> None:
@@ -430,7 +446,7 @@ class Baseline:
             msg = f"{source} is not JSON: {error}"
             raise BaselineError(msg) from None
         if not isinstance(data, dict) or data.get("asgiws_baseline") != FORMAT:
-            msg = f"{source} is not an asgiws baseline (format {FORMAT})"
+            msg = f"{source} is not an asgiws baseline of format {FORMAT}; record it again with asgiws fuzz --record"
             raise BaselineError(msg)
         baseline = cls(subject=str(data.get("subject", "")), covers=dict(data.get("covers", {})), notes=str(data.get("notes", "")))
         try:
@@ -496,18 +512,20 @@ class Tally:
         """The differences noted that the baseline does not list (only a recording run notes them)."""
         return [d for d in self.seen if d.key not in self.baseline]
 
-    def fixed(self, factory: Callable[..., Any]) -> list[Difference]:
+    def fixed(self, factory: Callable[..., Any], adapter: Adapter = STARLETTE) -> list[Difference]:
         """The known differences this run did not meet and whose program no longer diverges at all.
 
         Each one not met is replayed first; one that still shows is noted as
         met. One whose program now diverges otherwise, before reaching it, is
-        neither: that other divergence is the news.
+        neither: that other divergence is the news. One without a program (a
+        value in it could not be written down) cannot be replayed, and is
+        neither too: not meeting it says nothing.
         """
         gone = []
         for known in self.baseline:
-            if known.key in self.seen.differences:
+            if known.key in self.seen.differences or known.program is None:
                 continue
-            found = replay(factory, known)
+            found = replay(factory, known, adapter=adapter)
             if found is None:
                 gone.append(known)
             elif found.key == known.key:
@@ -516,7 +534,7 @@ class Tally:
         return gone
 
 
-def replay(factory: Callable[..., Any], difference: Difference, *, raising: bool = False) -> Difference | None:
+def replay(factory: Callable[..., Any], difference: Difference, *, raising: bool = False, adapter: Adapter = STARLETTE) -> Difference | None:
     """Run a difference's program on a fresh harness; the difference it shows, or None.
 
     A difference without a program shows nothing. With ``raising``, the
@@ -533,7 +551,7 @@ def replay(factory: Callable[..., Any], difference: Difference, *, raising: bool
         denial=bool(connection.get("denial", False)),
         subprotocols=tuple(connection.get("subprotocols", ())),
     )
-    harness = Harness(factory, scope)
+    harness = Harness(factory, scope, adapter=adapter)
     try:
         for name, args, kwargs in read_program(difference.program):
             getattr(harness, name)(*args, **kwargs)

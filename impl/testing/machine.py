@@ -43,23 +43,36 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any, NamedTuple, cast
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from .._context import VERSION_RANK
 from ..coverage import Coverage
 from ..engine import websocket_scope
-from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion
+from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion, State, ValueKind
 from . import strategies
+from .adapters import STARLETTE, Adapter, adapter_named, rule_call
 from .drawn_client import JSON_VALUES, ActionKind, action_kinds, kind_name
 from .harness import JSON_MODES, Divergence, Factory, Harness
 from .known import Baseline, Difference, Tally, known_differences, replay
 from .oracle import ModelNode, oracle
 from .strategies import Bad, bad
 
-__all__ = ["MACHINE_SUBPROTOCOLS", "GeneratedMachine", "RuleSpec", "Setup", "rule_specs", "setups", "sweep", "walks", "websocket_machine"]
+__all__ = [
+    "MACHINE_SUBPROTOCOLS",
+    "GeneratedMachine",
+    "RuleSpec",
+    "Setup",
+    "helper_deliveries",
+    "rule_specs",
+    "setups",
+    "sweep",
+    "walks",
+    "websocket_machine",
+]
 
 #: What the client offers when a connection offers subprotocols.
 MACHINE_SUBPROTOCOLS = ("chat", "superchat")
@@ -306,60 +319,179 @@ def sweep(
     *,
     rules: Collection[str] | None = None,
     tally: Tally | None = None,
+    adapter: Adapter = STARLETTE,
 ) -> int:
     """Walk every path of :func:`walks` on a connection of each version, and probe where it ends.
 
     The probe tries every message that leaves the states as they are: all
     those the spec refuses, on both sides, and the data that may flow. Each
     call is judged as it returns, and the states and the traffic at the end
-    of every walk.
+    of every walk. Then, on the newest version, in every state a walk
+    reaches, every receiving helper (``receive_text()``, ``receive_json()``
+    in each mode, two items of ``iter_bytes()``, ...) is called once after
+    each message of :func:`helper_deliveries`: every payload shape of the
+    data, then the message that ends the receive side with every field set;
+    and every sending helper once, with every argument away from its default
+    (``accept()`` with an offered subprotocol and a header, ``close()`` with
+    a code and a reason, ``send_json()`` in each mode, ...).
 
     ``rules`` names the rules of a narrowed machine: the sweep then plays
     only what one of them could (a message the application sends needs its
-    ``app_raw_...`` rule, one the server delivers the client's rule for it,
-    or ``server_misbehaves`` where a conformant server would not deliver it),
-    and leaves out a walk it cannot play to its end. Every step is checked
-    as it ends. With a ``tally``, a divergence it tolerates (a known one) is
-    noted and the walk starts again on a fresh connection, to probe what is
-    left. Returns how many walks were made.
+    ``app_raw_...`` rule, one the server delivers the client's rule for it
+    (and ``app_receive``), or ``server_misbehaves`` where a conformant server
+    would not deliver it; a helper its ``app_...`` rule), and leaves out a walk it cannot play to
+    its end. Every step is checked as it ends. With a ``tally``, a divergence
+    it tolerates (a known one) is noted and the walk starts again on a fresh
+    connection, to probe what is left. Returns how many walks were made.
 
     Raises:
         Divergence: the implementation departed from the spec (in a way the
             tally does not tolerate); a note names the connection and the walk.
     """
     made = 0
+    chosen = tuple(versions)
     for with_denial in denial:
-        for version in versions:
+        for version in chosen:
             for path in walks(with_denial):
-                made += _sweep_walk(factory, version, with_denial, path, coverage, rules, tally)
+                end = _end(with_denial, path)
+                probe = [
+                    partial(_walk, message=m, rules=rules) for m in strategies.representatives() if end.step(_side(m), m["type"], m) in (None, end)
+                ]
+                made += _probe(factory, version, with_denial, path, probe, coverage, rules, tally, adapter)
+        # The helpers read what the receive side delivers, whose fields no version gates: the newest is enough.
+        newest = max(chosen, key=lambda v: VERSION_RANK[v])
+        for path in _paths_to_states(with_denial):
+            for name, call in _HELPER_CALLS:
+                if rules is None or name in rules:
+                    steps = [partial(_helper_step, message=m, call=call, rules=rules) for m in helper_deliveries()]
+                    made += _probe(factory, newest, with_denial, path, steps, coverage, rules, tally, adapter)
+            # Each sending helper once, on a connection that offers subprotocols: a call that moves the states ends the walk.
+            for name, call in _SENDING_CALLS:
+                if rules is None or name in rules:
+                    made += _probe(
+                        factory, newest, with_denial, path, [partial(_sending_step, call=call)], coverage, rules, tally, adapter, offered=True
+                    )
     return made
 
 
-def _sweep_walk(  # noqa: PLR0917 - sweep's loop variables and options, passed on
+def _end(with_denial: bool, path: tuple[Message, ...]) -> ModelNode:
+    end = oracle(with_denial).initial
+    for message in path:
+        end = cast(ModelNode, end.step(_side(message), message["type"], message))
+    return end
+
+
+@cache
+def _paths_to_states(denial: bool) -> tuple[tuple[Message, ...], ...]:
+    # The shortest walk to each state a walk reaches (walks() is breadth first).
+    found: dict[ModelNode, tuple[Message, ...]] = {}
+    for path in walks(denial):
+        found.setdefault(_end(denial, path), path)
+    return tuple(found.values())
+
+
+@cache
+def helper_deliveries() -> tuple[Message, ...]:
+    """What the sweep delivers before each receiving helper, in order.
+
+    Every payload shape of the data (each key of its exactly-one rule alone,
+    then with the others present as None), carrying a JSON document so that
+    the JSON helpers can return; then, last because it ends the receive side,
+    the message that does, with every field set (:func:`~asgiws.testing.strategies.full_message`).
+    """
+    found: list[Message] = []
+    document = {ValueKind.STR: "[]", ValueKind.BYTES: b"[]"}
+    for kind in sorted(_FLOWING, key=lambda m: m.value):
+        schema = MESSAGE_SCHEMAS[kind]
+        kinds = {f.name: f.kind for f in schema.fields}
+        for names in strategies.exactly_one(schema.constraints):
+            for name in names:
+                alone = {"type": kind.value, name: document[kinds[name]]}
+                found += [alone, {**alone, **dict.fromkeys((n for n in names if n != name), None)}]
+    ending = [
+        row.trigger
+        for row in TRANSITIONS[Side.RECEIVE]
+        if isinstance(row.trigger, MessageType) and row.source is State.CONNECTED and row.target is State.DISCONNECTED
+    ]
+    return (*found, *(strategies.full_message(kind) for kind in ending))
+
+
+# The receiving helpers as the sweep calls them, each with the rule that would: receive_json in each mode, two items
+# of an iterator (the second waits where one message was queued, as an iterator that does not end must).
+_HELPER_CALLS: tuple[tuple[str, Callable[[Harness], None]], ...] = (
+    ("app_receive", Harness.receive),
+    ("app_receive_text", Harness.receive_text),
+    ("app_receive_bytes", Harness.receive_bytes),
+    *(("app_receive_json", partial(Harness.receive_json, mode=mode)) for mode in JSON_MODES),
+    *((f"app_{method}", partial(Harness.iterate, method=method, count=2)) for method in ("iter_text", "iter_bytes", "iter_json")),
+)
+
+
+# The sending helpers as the sweep calls them, each with the rule that would, and every argument away from its
+# default: a subprotocol the client offered and a header, a close code an application chose and a reason, a
+# payload, JSON in each mode, a denial response with a body. Each is judged valid or not for the connection in
+# hand, as the rule's own calls are (a reason on a 2.2 connection is refused).
+_SENDING_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "accept": {"subprotocol": MACHINE_SUBPROTOCOLS[0], "headers": [(b"x-asgiws", b"bye")]},
+    "close": {"code": strategies.full_message(MessageType.CLOSE)["code"], "reason": "bye"},
+    "send_text": {"data": "bye"},
+    "send_bytes": {"data": b"bye"},
+    "send_denial_response": {"status": 403, "body": b"bye"},
+}
+_SENDING_CALLS: tuple[tuple[str, Callable[[Harness], None]], ...] = (
+    *((f"app_{helper.method}", partial(_helper_body(helper), **_SENDING_ARGUMENTS[helper.method])) for helper in _SEND_HELPERS),
+    *(("app_send_json", partial(Harness.send_json, data={"bye": [1]}, mode=mode)) for mode in JSON_MODES),
+)
+
+
+def _sending_step(harness: Harness, call: Callable[[Harness], None]) -> None:
+    call(harness)
+    if harness.pending is not None:
+        harness.close_pending()  # accept() waits for websocket.connect where it has not come
+    harness.check()
+
+
+def _helper_step(harness: Harness, message: Message, call: Callable[[Harness], None], rules: Collection[str] | None) -> None:
+    # Deliver one message as a rule could, call the helper, and take back what it left queued.
+    if rules is not None and _rule_for(harness, message) not in rules:
+        return
+    if harness.server.deliverable(MessageType(message["type"])):
+        harness.client(message)
+    else:
+        harness.misbehave(message)
+    call(harness)
+    if harness.pending is not None:
+        harness.close_pending()  # a helper the spec lets wait for more is abandoned, as a test's end does
+    harness.withdraw()
+    harness.check()
+
+
+def _probe(  # noqa: PLR0917 - sweep's loop variables and options, passed on
     factory: Factory,
     version: SpecVersion,
     with_denial: bool,
     path: tuple[Message, ...],
+    steps: Sequence[Callable[[Harness], object]],
     coverage: Coverage | None,
     rules: Collection[str] | None,
     tally: Tally | None,
+    adapter: Adapter,
+    *,
+    offered: bool = False,
 ) -> int:
-    # One walk and its probe; 1 when it was played to its end. The probe is every message that
-    # leaves the states where the walk ended as they are: those the spec refuses, and the data.
-    end = oracle(with_denial).initial
-    for message in path:
-        end = cast(ModelNode, end.step(_side(message), message["type"], message))
-    probe = [m for m in strategies.representatives() if end.step(_side(m), m["type"], m) in (None, end)]
+    # One walk and the steps that probe where it ends; 1 when it was played to its end. With
+    # ``offered``, the client offers the machine's subprotocols.
     start = 0
+    scope = websocket_scope(version.value, denial=with_denial, subprotocols=MACHINE_SUBPROTOCOLS if offered else ())
     while True:
-        harness = Harness(factory, websocket_scope(version.value, denial=with_denial), coverage=coverage)
-        done = -1  # how many probe messages this connection has played
+        harness = Harness(factory, scope, coverage=coverage, adapter=adapter)
+        done = -1  # how many probe steps this connection has played
         try:
             if not all(_walk(harness, message, rules) for message in path):
                 return 0
             done = start
-            for message in probe[start:]:
-                _walk(harness, message, rules)
+            for step in steps[start:]:
+                step(harness)
                 done += 1
             return 1
         except Divergence as divergence:
@@ -367,7 +499,7 @@ def _sweep_walk(  # noqa: PLR0917 - sweep's loop variables and options, passed o
                 shown = ", ".join(m["type"] for m in path) or "nothing"
                 divergence.add_note(f"found by the sweep: spec {version.value}, denial {with_denial}, after {shown}, then the probe")
                 raise
-            if done < 0 or done + 1 >= len(probe):
+            if done < 0 or done + 1 >= len(steps):
                 return 1  # a known divergence on the way there, or at the last probe: nothing is left here
             start = done + 1
         finally:
@@ -414,6 +546,8 @@ class GeneratedMachine(RuleBasedStateMachine):
     """What every generated machine shares; :func:`websocket_machine` adds the rules."""
 
     factory: Factory
+    #: How the class spells each call.
+    adapter: Adapter
     coverage: Coverage | None
     versions: tuple[SpecVersion, ...]
     denial: tuple[bool, ...]
@@ -441,7 +575,7 @@ class GeneratedMachine(RuleBasedStateMachine):
             current.close_pending()
         self.setup = setup
         scope = websocket_scope(setup.spec_version, subprotocols=setup.subprotocols, denial=setup.denial)
-        self.harness = harness = Harness(cls.factory, scope, coverage=cls.coverage)
+        self.harness = harness = Harness(cls.factory, scope, coverage=cls.coverage, adapter=cls.adapter)
         if setup.connected or setup.accepted:
             harness.client({"type": MessageType.CONNECT.value})
         if setup.accepted:
@@ -478,7 +612,7 @@ class GeneratedMachine(RuleBasedStateMachine):
     @classmethod
     def fixed(cls) -> list[Difference]:
         """The known differences that no longer occur: not met by the run, and their programs replayed without them."""
-        return [] if cls.tally is None else cls.tally.fixed(cls.factory)
+        return [] if cls.tally is None else cls.tally.fixed(cls.factory, cls.adapter)
 
     def teardown(self) -> None:
         """Abandon a call still waiting for the client (an example may end before its connection opens)."""
@@ -490,8 +624,8 @@ class GeneratedMachine(RuleBasedStateMachine):
 def _walk(harness: Harness, message: Message, rules: Collection[str] | None) -> bool:
     # One step of a walk (Harness.play); False when no rule of the machine could play it. Each
     # call is judged as it returns; the states and the traffic are checked at the end of the walk.
-    if rules is not None and _rule_for(harness, message) not in rules:
-        return False
+    if rules is not None and (_rule_for(harness, message) not in rules or (_side(message) is Side.RECEIVE and "app_receive" not in rules)):
+        return False  # play() receives what the server delivers: that needs the raw receive() too
     harness.play(message)
     if _side(message) is Side.RECEIVE:
         harness.withdraw()  # what the application refused to take leaves the queue
@@ -543,6 +677,7 @@ def websocket_machine(
     sweep_first: bool = True,
     known: Baseline | str | os.PathLike[str] | None = None,
     record: bool = False,
+    adapter: Adapter | str = STARLETTE,
     name: str = "WebSocketMachine",
 ) -> type[GeneratedMachine]:
     """A Hypothesis state machine that holds an implementation of Starlette's WebSocket API to the spec.
@@ -571,6 +706,9 @@ def websocket_machine(
             example goes on, on a fresh connection; only a new one fails.
         record: note every divergence and fail on none, to write a baseline
             from ``tally.seen`` when the run ends.
+        adapter: how the class spells each call (an :class:`~asgiws.testing.adapters.Adapter`,
+            or the name of a shipped one: ``"starlette"``, ``"litestar"``, ``"quart"``);
+            the rules of the calls it does not have are left out.
         name: the class name, as Hypothesis prints it in a failing program.
 
     Returns:
@@ -588,6 +726,8 @@ def websocket_machine(
     if unknown:
         msg = f"no such rules: {sorted(unknown)}"
         raise ValueError(msg)
+    driver = adapter_named(adapter) if isinstance(adapter, str) else adapter
+    excluded |= {s.name for s in specs if rule_call(s.name) not in (None, *driver.calls)}
     kinds = [False, True] if denial is None else [denial]
 
     def connection(self: GeneratedMachine, setup: Setup) -> None:
@@ -605,14 +745,14 @@ def websocket_machine(
             # example to fail the same way, and the whole sweep again would cost each one as much.
             failure, notes = cls.sweep_failure
             try:
-                replay(cls.factory, failure, raising=True)
+                replay(cls.factory, failure, raising=True, adapter=cls.adapter)
             except Divergence as divergence:
                 for note in notes:
                     divergence.add_note(note)
                 raise
         if not cls.swept:
             try:
-                sweep(cls.factory, cls.versions, cls.denial, cls.coverage, rules=cls.rule_names, tally=cls.tally)
+                sweep(cls.factory, cls.versions, cls.denial, cls.coverage, rules=cls.rule_names, tally=cls.tally, adapter=cls.adapter)
             except Divergence as divergence:
                 cls.sweep_failure = (cast(Difference, divergence.difference), tuple(getattr(divergence, "__notes__", ())))
                 raise
@@ -622,6 +762,7 @@ def websocket_machine(
     namespace: dict[str, Any] = {
         "tally": Tally(baseline, record=record) if baseline is not None or record else None,
         "factory": staticmethod(factory),
+        "adapter": driver,
         "coverage": coverage,
         "versions": chosen,
         "denial": tuple(kinds),

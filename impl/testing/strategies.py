@@ -53,6 +53,7 @@ __all__ = [
     "bad",
     "exactly_one",
     "field_values",
+    "full_message",
     "invalid_messages",
     "invalid_scopes",
     "messages",
@@ -529,6 +530,29 @@ def minimal_message(message_type: MessageType | str, **fields: Any) -> Message:
             first = next(f for f in schema.fields if f.name == names[0])
             message[first.name] = simplest[first.kind]
     return {**message, **fields}
+
+
+def full_message(message_type: MessageType | str) -> Message:
+    """A valid message of a type with every optional field of a simple kind set, away from its default.
+
+    The opposite of :func:`minimal_message`: an implementation that drops a
+    field (a disconnect's reason, a close code it resets) shows it here. An
+    integer takes the lowest value of its last allowed range; text, bytes and
+    booleans without a constraint of their own take ``"bye"``, ``b"bye"`` and
+    True; only one key of an exactly-one rule is set.
+    """
+    kind = _message_type(message_type)
+    schema = MESSAGE_SCHEMAS[kind]
+    message = minimal_message(kind)
+    alternatives = {name for names in exactly_one(schema.constraints) for name in names}
+    chosen: dict[ValueKind, Any] = {ValueKind.STR: "bye", ValueKind.BYTES: b"bye", ValueKind.BOOL: True}
+    for spec_field in schema.fields:
+        ranges = [r for p in _params(spec_field, Check.CLOSE_CODE) for r in p] + _params(spec_field, Check.INT_RANGE)
+        if spec_field.kind is ValueKind.INT and ranges:
+            message[spec_field.name] = ranges[-1][0]
+        elif spec_field.kind in chosen and spec_field.name not in alternatives and not spec_field.constraints:
+            message[spec_field.name] = chosen[spec_field.kind]
+    return message
 
 
 @cache
