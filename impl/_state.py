@@ -171,8 +171,11 @@ class ConnectionState:
         terms. The refusal is counted in the coverage record.
         """
         error = self.machine.explain(self.node, side, message, text=text, cls=cls)
-        if self.coverage is not None and isinstance(error.message_type, str) and error.message_type in MESSAGE_TYPES:
-            self.coverage.record(self.context.version, side, self.node.states, error.message_type, allowed=False)
+        if self.coverage is not None and issubclass(type(error.message_type), str):
+            # As the plain string it holds: a subclass's own hash or == may raise.
+            message_type = str.__str__(error.message_type)
+            if message_type in MESSAGE_TYPES:
+                self.coverage.record(self.context.version, side, self.node.states, message_type, allowed=False)
         if isinstance(error, PeerGoneError):
             self._with_goodbye(error)
         return error

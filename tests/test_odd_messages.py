@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from asgiws import InvalidMessageError, WebSocket, check
+from asgiws import InvalidMessageError, ProtocolViolation, WebSocket, check
 from asgiws._compiled import wrap
 from asgiws._state import ConnectionState
+from asgiws.coverage import Coverage
 from asgiws.spec import UNKNOWN_TYPE, UNREADABLE, Side, State
 from tests.scripted_server import Message, ScriptedServer, websocket_scope
 
@@ -255,3 +256,23 @@ def test_receive_text_refuses_an_odd_delivery_with_a_typed_error() -> None:
         assert caught.value.clause == "WS-010"
 
     asyncio.run(run())
+
+
+class Incomparable(str):
+    """A str subclass whose == raises."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        raise ValueError("no eq")
+
+    __hash__ = str.__hash__
+
+
+@pytest.mark.parametrize("cls", [Unhashable, Incomparable])
+def test_a_type_that_cannot_be_compared_is_refused_where_coverage_is_counted(cls: type[str]) -> None:
+    judge = ConnectionState(websocket_scope("2.5"), coverage=Coverage())
+    for take in (judge.receive, judge.send):
+        with pytest.raises(ProtocolViolation):  # read as the plain string: a send before the accept
+            take({"type": cls("websocket.send")})
+    assert judge.states == (State.CONNECTING, State.CONNECTING)
