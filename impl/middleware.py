@@ -54,6 +54,7 @@ __all__ = [
     "RecordedViolation",
     "ViolationKey",
     "check",
+    "excerpt",
     "logger",
 ]
 

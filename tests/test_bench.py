@@ -40,3 +40,11 @@ def test_the_server_benchmark_prints_its_contract_line() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "bench" / "server.py"), "--quick"], capture_output=True, text=True, timeout=120, check=True)
     last = result.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"scenarios=10 seconds=\d+\.\d{2} per_scenario_ms=\d+\.\d jobs=8", last), last
+
+
+def test_the_soak_benchmark_keeps_a_bounded_number_of_violations() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "soak.py"), "--quick"], capture_output=True, text=True, timeout=120, check=True)
+    last = result.stdout.strip().splitlines()[-1]
+    found = re.fullmatch(r"rss_mib=[\d.]+,[\d.]+ kept=(\d+) counted=(\d+) growth_mib=-?\d+\.\d bare_mib=[\d.]+,[\d.]+", last)
+    assert found, last
+    assert (int(found[1]), int(found[2])) == (100, 2 * 50 * 5)  # the default keep, of one violation per message
