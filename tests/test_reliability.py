@@ -44,6 +44,7 @@ import asgiws
 from asgiws import ProtocolViolation, WebSocket
 from asgiws.spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, MESSAGE_TYPES, Side
 from asgiws.testing import invalid_messages, messages, unknown_messages
+from tests.test_odd_messages import Shady, SlyText, Trap, Unreadable
 
 #: Messages drawn per Hypothesis example, and examples per side: 10,000 messages a side.
 BATCH = 20
@@ -69,16 +70,6 @@ DENY = {"type": "websocket.http.response.start", "status": 403, "headers": []}
 # -- the odd objects ---------------------------------------------------------------------------
 
 
-class Trap(dict[str, Any]):
-    """A dict whose own lookups raise: only its stored items are real."""
-
-    def __getitem__(self, key: str) -> Any:
-        raise LookupError(key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        raise LookupError(key)
-
-
 class GetRaises(dict[str, Any]):
     """A dict whose ``get`` raises."""
 
@@ -91,19 +82,6 @@ class Unprintable(dict[str, Any]):
 
     def __repr__(self) -> str:
         raise RuntimeError("no repr")
-
-
-class Unreadable(Mapping[str, Any]):
-    """A mapping that cannot even be iterated."""
-
-    def __getitem__(self, key: str) -> Any:
-        raise LookupError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        raise LookupError("no keys")
-
-    def __len__(self) -> int:
-        return 2
 
 
 class Frozen(Mapping[str, Any]):
@@ -122,24 +100,20 @@ class Frozen(Mapping[str, Any]):
         return len(self._items)
 
 
-class Shady:
-    """A value whose every dunder an error message might use raises."""
-
-    def __repr__(self) -> str:
-        raise ValueError("no repr")
-
-    def __hash__(self) -> int:
-        raise ValueError("no hash")
+class Shadier(Shady):
+    """A value that cannot even be compared or tested for truth."""
 
     def __eq__(self, other: object) -> bool:
         raise ValueError("no eq")
+
+    __hash__ = Shady.__hash__
 
     def __bool__(self) -> bool:
         raise ValueError("no bool")
 
 
-class ShadyText(str):
-    """A str whose own methods raise."""
+class ShadyText(SlyText):
+    """A str whose own methods raise, its ``__repr__`` and ``__hash__`` too."""
 
     __slots__ = ()
 
@@ -148,12 +122,6 @@ class ShadyText(str):
 
     def __hash__(self) -> int:
         raise ValueError("no hash")
-
-    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
-        raise ValueError("no bytes")
-
-    def isascii(self) -> bool:
-        raise ValueError("no answer")
 
 
 class ShadyInt(int):
@@ -191,7 +159,7 @@ huge = st.one_of(
 )
 # Made afresh for each draw: Hypothesis hashes what it samples, and these refuse.
 ODD: list[Callable[[], object]] = [
-    Shady,
+    Shadier,
     lambda: ShadyText("websocket.send"),
     lambda: ShadyInt(1000),
     object,
@@ -238,7 +206,7 @@ def malformed(side: Side) -> st.SearchStrategy[list[Drawn]]:
     valid = st.one_of([messages(kind, version="2.5", subprotocols=("chat",)) for kind in own])
     not_mappings = st.one_of(
         st.sampled_from([None, 0, "websocket.send", b"", (("type", "websocket.send"),)]),
-        st.sampled_from([object, Shady, Unreadable]).map(lambda make: make()),
+        st.sampled_from([object, Shadier, Unreadable]).map(lambda make: make()),
     )
     surely = st.one_of(broken, unknown_messages(side), not_mappings).map(lambda message: Drawn(message, invalid=True))
     wrappers = st.sampled_from(["dict", "Trap", "GetRaises", "Unprintable", "Frozen"])
