@@ -226,7 +226,7 @@ class CheckMiddleware:
         if self.mode == "warn":
             logger.warning("%s", violation)
             if first:  # once per key: the warnings registry keeps every distinct text it has shown
-                # Up the stack: here, the judge's callback, the checked call, then the app's line.
+                # Up the stack: here, the callback, the lenient judging, the checked call, then the app's line.
                 warnings.warn(str(violation), ProtocolWarning, stacklevel=5)
 
 
