@@ -29,11 +29,13 @@ completion by hand, without an event loop: thousands of connections a second.
 from __future__ import annotations
 
 import logging
+import traceback
 import warnings
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,7 +44,9 @@ from hypothesis import strategies as st
 
 import asgiws
 from asgiws import ProtocolViolation, WebSocket
-from asgiws.spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, MESSAGE_TYPES, Side
+from asgiws._state import ConnectionState
+from asgiws.coverage import Coverage
+from asgiws.spec import INITIAL_STATES, MESSAGE_SCHEMAS, MESSAGE_SIDE, MESSAGE_TYPES, Side
 from asgiws.testing import invalid_messages, messages, unknown_messages
 from tests.test_odd_messages import Shady, SlyText, Trap, Unreadable
 
@@ -275,6 +279,12 @@ WHERE: dict[Side, list[Where]] = {
 }
 
 
+def untyped(error: Exception) -> str:
+    """An untyped error, and where it was raised."""
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    return f"untyped {type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}"
+
+
 def same(passed: Any, original: Any) -> bool:
     """Whether what passed is the original, or the plain dict of the same items (by identity of values)."""
     if passed is original:
@@ -332,7 +342,7 @@ def through_websocket(side: Side, where: Where, drawn: Drawn, tally: Tally) -> b
         tally.add(side, "WebSocket", "typed error")
         return True
     except Exception as error:
-        tally.fail(side, "WebSocket", where, drawn, f"untyped {type(error).__name__}")
+        tally.fail(side, "WebSocket", where, drawn, untyped(error))
         return None
     passed = server.sent[-1] if side is Side.SEND else received
     if drawn.invalid:
@@ -381,7 +391,7 @@ def through_middleware(
         tally.fail(side, surface, where, drawn, f"the probe was refused after a refusal: {error.clause}")
         return
     except Exception as error:
-        tally.fail(side, surface, where, drawn, f"untyped {type(error).__name__}")
+        tally.fail(side, surface, where, drawn, untyped(error))
         return
     gained = wrapper.total - counted
     if mode == "raise":
@@ -475,3 +485,33 @@ def test_malformed_messages_get_a_typed_error_or_pass_unchanged(side: Side) -> N
     assert tally.counts[side.value, "WebSocket", "typed error"] > 0
     assert tally.counts[side.value, "WebSocket", "passed"] > 0
     assert tally.counts[side.value, "check warn", "log lines"] == tally.counts[side.value, "check raise", "typed error"]
+
+
+class Unhashable(str):
+    """A ``type`` that cannot be hashed: a dict lookup of it raises."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:
+        raise ValueError("no hash")
+
+
+class Incomparable(str):
+    """A ``type`` that hashes as its text but cannot be compared: a matching dict key makes it raise."""
+
+    __slots__ = ()
+
+    __hash__ = str.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        raise ValueError("no eq")
+
+
+@pytest.mark.parametrize("cls", [Unhashable, Incomparable])
+@pytest.mark.parametrize("side", [Side.SEND, Side.RECEIVE], ids=["send", "receive"])
+def test_a_type_that_cannot_be_hashed_or_compared_gets_a_typed_error_where_coverage_is_counted(side: Side, cls: type[str]) -> None:
+    # The middleware's judge keeps a coverage record: its refusals must be as typed as WebSocket's.
+    judge = ConnectionState(dict(SCOPE), coverage=Coverage())
+    with pytest.raises(ProtocolViolation):
+        (judge.receive if side is Side.RECEIVE else judge.send)({"type": cls("websocket.send")})
+    assert judge.states == INITIAL_STATES
