@@ -31,6 +31,7 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,12 +179,13 @@ def run_server(name: str, load: Load, rounds: int, ws: str) -> tuple[list[float]
     """Start uvicorn on ``soak:NAME``, soak it, and stop it (by its PID's process group)."""
     here = Path(__file__).resolve().parent
     command = [sys.executable, "-m", "uvicorn", f"soak:{name}", "--app-dir", str(here), "--host", HOST, "--port", "{port}", "--ws", ws]
-    server = start_server([*command, "--log-level", "critical"])
-    try:
-        print(f"uvicorn --ws {ws} (PID {server.process.pid}) on port {server.port}: {rss_mib(server.process.pid):.1f} MiB at rest", flush=True)
-        return soak(server, load, rounds)
-    finally:
-        stop_server(server)
+    with tempfile.TemporaryDirectory(prefix="asgiws-soak-") as logs:  # warn mode logs every violation there
+        server = start_server([*command, "--log-level", "critical"], log_dir=Path(logs))
+        try:
+            print(f"uvicorn --ws {ws} (PID {server.process.pid}) on port {server.port}: {rss_mib(server.process.pid):.1f} MiB at rest", flush=True)
+            return soak(server, load, rounds)
+        finally:
+            stop_server(server)
 
 
 if __name__ == "__main__":
