@@ -282,7 +282,7 @@ WHERE: dict[Side, list[Where]] = {
 def untyped(error: Exception) -> str:
     """An untyped error, and where it was raised."""
     frame = traceback.extract_tb(error.__traceback__)[-1]
-    return f"untyped {type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}"
+    return f"{type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}"
 
 
 def same(passed: Any, original: Any) -> bool:
@@ -297,6 +297,13 @@ def same(passed: Any, original: Any) -> bool:
 
 # -- the tally ---------------------------------------------------------------------------------
 
+#: The ways an outcome can be wrong, each tallied apart.
+UNTYPED = "untyped error"
+ACCEPTED_INVALID = "accepted invalid"
+STATE_CHANGED = "state changed on refusal"
+CHANGED_IN_PASSING = "changed in passing"
+MISCOUNTED = "miscounted"
+
 
 class Tally:
     """Outcomes per (side, surface, outcome), and the failures, described."""
@@ -308,8 +315,9 @@ class Tally:
     def add(self, side: Side, surface: str, outcome: str) -> None:
         self.counts[side.value, surface, outcome] += 1
 
-    def fail(self, side: Side, surface: str, where: Where, drawn: Drawn, what: str) -> None:
-        self.add(side, surface, "failed")
+    def fail(self, side: Side, surface: str, where: Where, drawn: Drawn, what: str, *, detail: str = "") -> None:
+        self.add(side, surface, what)
+        what = f"{what} ({detail})" if detail else what
         shown = f"{type(drawn.message).__name__} {asgiws.middleware.excerpt(drawn.message)}"
         self.failures.append(f"{side.value} {surface} {where.name}: {what} for {shown}")
 
@@ -337,18 +345,18 @@ def through_websocket(side: Side, where: Where, drawn: Drawn, tally: Tally) -> b
             received = finish(ws.receive())
     except ProtocolViolation:
         if (ws.client_state, ws.application_state, judge.node, judge.disconnect, server.sent) != before:
-            tally.fail(side, "WebSocket", where, drawn, "a refusal changed the state or reached the server")
+            tally.fail(side, "WebSocket", where, drawn, STATE_CHANGED)
             return None
         tally.add(side, "WebSocket", "typed error")
         return True
     except Exception as error:
-        tally.fail(side, "WebSocket", where, drawn, untyped(error))
+        tally.fail(side, "WebSocket", where, drawn, UNTYPED, detail=untyped(error))
         return None
     passed = server.sent[-1] if side is Side.SEND else received
     if drawn.invalid:
-        tally.fail(side, "WebSocket", where, drawn, "an invalid message was accepted")
+        tally.fail(side, "WebSocket", where, drawn, ACCEPTED_INVALID)
     elif not same(passed, drawn.message) or len(server.sent) != len(before[4]) + (side is Side.SEND):
-        tally.fail(side, "WebSocket", where, drawn, "what passed is not what was handed over")
+        tally.fail(side, "WebSocket", where, drawn, CHANGED_IN_PASSING)
     else:
         tally.add(side, "WebSocket", "passed")
     return False
@@ -388,29 +396,29 @@ def through_middleware(
     try:
         finish(wrapper(dict(SCOPE), server.receive, server.send))
     except ProtocolViolation as error:
-        tally.fail(side, surface, where, drawn, f"the probe was refused after a refusal: {error.clause}")
+        tally.fail(side, surface, where, drawn, STATE_CHANGED, detail=f"the probe was refused after the refusal: {error.clause}")
         return
     except Exception as error:
-        tally.fail(side, surface, where, drawn, untyped(error))
+        tally.fail(side, surface, where, drawn, UNTYPED, detail=untyped(error))
         return
     gained = wrapper.total - counted
     if mode == "raise":
         if "refusal" in outcome:
             expected = sends + (side is Side.SEND and probing)
             if len(server.sent) != expected or (probing and outcome.get("probe") != "taken"):
-                tally.fail(side, surface, where, drawn, "a refusal changed the state or reached the server")
+                tally.fail(side, surface, where, drawn, STATE_CHANGED)
             else:
                 tally.add(side, surface, "typed error")
             return
         if drawn.invalid:
-            tally.fail(side, surface, where, drawn, "an invalid message was accepted")
+            tally.fail(side, surface, where, drawn, ACCEPTED_INVALID)
             return
     elif refused is not None and gained != refused:  # the same judge as WebSocket's, counting the same refusals
-        tally.fail(side, surface, where, drawn, f"counted {gained} violations where WebSocket refused: {refused}")
+        tally.fail(side, surface, where, drawn, MISCOUNTED, detail=f"counted {gained} where WebSocket refused: {refused}")
         return
     passed = server.sent[sends] if side is Side.SEND else outcome.get("received")
     if len(server.sent) != sends + (side is Side.SEND) or not same(passed, drawn.message):
-        tally.fail(side, surface, where, drawn, "what passed is not what was handed over")
+        tally.fail(side, surface, where, drawn, CHANGED_IN_PASSING)
     else:
         tally.add(side, surface, "passed")
 
