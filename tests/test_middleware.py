@@ -362,6 +362,25 @@ class Text(str):
         raise RuntimeError("no slicing")
 
 
+class Items(list[Any]):
+    def __getitem__(self, key: Any) -> Any:
+        raise RuntimeError("no items")
+
+    def __len__(self) -> int:
+        raise RuntimeError("no length")
+
+
+class Data(bytes):
+    def __getitem__(self, key: Any) -> Any:
+        raise RuntimeError("no slicing")
+
+
+def _looped() -> list[Any]:
+    looped: list[Any] = []
+    looped.append(looped)
+    return looped
+
+
 @pytest.mark.parametrize(
     ("message", "shown"),
     [
@@ -379,8 +398,24 @@ class Text(str):
         (dict.fromkeys(range(20), 0), "{0: 0, 1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, ...(12 more)}"),
         ({"deep": {"er": {"est": {"still": 1}}}, "a": [[[1]]]}, "{'deep': {'er': {'est': {...}}}, 'a': [[[...]]]}"),
         (("websocket.send",), "['websocket.send']"),
+        ({"headers": Items([b"a"]), "bytes": Data(b"xy")}, "{'headers': [b'a'], 'bytes': b'xy'}"),
+        (_looped(), "[[[[...]]]]"),
     ],
-    ids=["none", "raising-dict", "raising-name", "false-class", "str-subclass", "numbers", "long-list", "bytes", "many-keys", "deep", "tuple"],
+    ids=[
+        "none",
+        "raising-dict",
+        "raising-name",
+        "false-class",
+        "str-subclass",
+        "numbers",
+        "long-list",
+        "bytes",
+        "many-keys",
+        "deep",
+        "tuple",
+        "raising-list-and-bytes",
+        "loop",
+    ],
 )
 def test_the_excerpt_of_anything(message: object, shown: str) -> None:
     assert excerpt(message) == shown
