@@ -21,6 +21,8 @@ the RSS after the last round less the RSS after the first: flat memory after
 the first round is the goal, as flat as the bare app's. uvicorn runs with
 ``--ws wsproto`` by default: its ``websockets`` implementation's own memory
 swings by tens of MiB from round to round, which would hide the wrapper's.
+In raise mode each connection ends at its first message, as the app's send
+raises; the bare app then raises an error of its own at the same point.
 ``--quick`` is a small run for the test suite.
 """
 
@@ -67,8 +69,23 @@ async def _stats(send: Any) -> None:
 
 
 app = asgiws.check(_misbehaving, mode=os.environ.get(MODE_VARIABLE, "record"))  # type: ignore[arg-type]
-#: The same app unwrapped: what the server's memory does on its own.
-bare = _misbehaving
+
+
+async def bare(scope: Any, receive: Any, send: Any) -> None:
+    """The same app unwrapped: what the server's memory does on its own.
+
+    In raise mode its data sends raise an error of its own, where the wrapper
+    would raise the violation: uvicorn's handling of a failed app is then the
+    same on both sides of the comparison.
+    """
+
+    async def failing(message: Any) -> None:
+        if message["type"] == "websocket.send":
+            msg = "the app's own error, where the wrapper raises"
+            raise RuntimeError(msg)
+        await send(message)
+
+    await _misbehaving(scope, receive, failing if os.environ.get(MODE_VARIABLE) == "raise" else send)
 
 
 # -- the parent: the server, the clients, the samples ----------------------------------------
