@@ -27,11 +27,14 @@ __all__ = ["ConnectionState"]
 _RECEIVE, _SEND = Side.RECEIVE, Side.SEND
 
 # What the servers announced that asgiws does not know, so that each is said once.
+# Bounded: a server could announce a new version on every connection, and
+# past this many the warning has been heard.
 _ANNOUNCED: set[str] = set()
+_ANNOUNCED_AT_MOST = 32
 
 
 def _say_once(problem: str) -> None:
-    if problem not in _ANNOUNCED:
+    if problem not in _ANNOUNCED and len(_ANNOUNCED) < _ANNOUNCED_AT_MOST:
         _ANNOUNCED.add(problem)
         warnings.warn(f"{problem}; judging against {LATEST_VERSION.value}, the newest asgiws knows", UnknownVersionWarning, stacklevel=3)
 

@@ -42,6 +42,7 @@ from itertools import islice
 from typing import Any, Literal, NamedTuple
 
 from ._compiled import wrap
+from ._safe_text import visible
 from ._state import ConnectionState
 from .coverage import Coverage
 from .exceptions import ProtocolViolation
@@ -156,7 +157,7 @@ class RecordedViolation:
 
     def __str__(self) -> str:
         # One line, whatever the path holds: it comes from the client's request.
-        return _printable(f"{self.clause} {self.direction} on {self.path}: {self.text}")
+        return visible(f"{self.clause} {self.direction} on {self.path}: {self.text}")
 
 
 class CheckMiddleware:
@@ -312,9 +313,3 @@ def _joined(shown: list[str], length: int) -> str:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _printable(text: str) -> str:
-    # Control characters (a newline, a terminal escape) are shown escaped, so
-    # that a line stays one line and does not drive the reader's terminal.
-    return text if text.isprintable() else "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)

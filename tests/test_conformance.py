@@ -393,6 +393,28 @@ def test_the_fixture_fails_a_test_whose_app_broke_the_protocol() -> None:
         next(fixture)
 
 
+def test_the_fixture_counts_the_violations_it_did_not_keep() -> None:
+    from asgiws.conformance import suite
+
+    async def chatty(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        for _ in range(105):
+            await send({"type": "websocket.send"})  # neither text nor bytes: WS-036
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Any) -> None:
+        return None
+
+    fixture = suite.asgiws_check()
+    wrap = next(fixture)
+    asyncio.run(wrap(chatty)({"type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.5"}, "path": "/ws", "headers": []}, receive, send))
+    with pytest.raises(pytest.fail.Exception, match=r"\.\.\. and 5 more, counted but not kept"):
+        next(fixture)
+
+
 def test_the_fixture_passes_a_clean_app(asgiws_check: Any) -> None:
     from examples.apps import echo
 

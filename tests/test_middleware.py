@@ -313,7 +313,7 @@ def test_a_path_with_control_characters_stays_one_printable_line() -> None:
     run(app, chatter(1), {**SCOPE, "path": "/a\nb\x1b[31m" + "p" * 500})
     (violation,) = app.violations
     assert len(violation.path) == 200
-    assert str(violation).startswith("WS-036 app -> server on /a\\nb\\x1b[31mppp")
+    assert str(violation).startswith("WS-036 app -> server on /a\\x0ab\\x1b[31mppp")
     assert str(violation).isprintable()
 
 

@@ -276,3 +276,17 @@ def test_a_type_that_cannot_be_compared_is_refused_where_coverage_is_counted(cls
         with pytest.raises(ProtocolViolation):  # read as the plain string: a send before the accept
             take({"type": cls("websocket.send")})
     assert judge.states == (State.CONNECTING, State.CONNECTING)
+
+
+def test_the_unknown_versions_remembered_for_their_one_warning_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import warnings
+
+    from asgiws import UnknownVersionWarning, _state
+
+    monkeypatch.setattr(_state, "_ANNOUNCED", set())
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        for minor in range(40):
+            ConnectionState({"type": "websocket", "asgi": {"version": "3.0", "spec_version": f"9.{minor}"}})
+    assert len(_state._ANNOUNCED) == _state._ANNOUNCED_AT_MOST
+    assert [w.category for w in seen] == [UnknownVersionWarning] * _state._ANNOUNCED_AT_MOST

@@ -24,9 +24,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from asgiws._safe_text import visible, well_formed
 from asgiws.conformance import Report, Script, Violation, check_app, load_app, reproducer
 from asgiws.conformance.report import Route
-from asgiws.conformance.safe_text import visible, well_formed
 from asgiws.conformance.scenarios import Scenario
 from asgiws.conformance.script import run_script
 from asgiws.conformance.server_report import Matrix, ScenarioResult, ServerReport

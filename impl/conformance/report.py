@@ -4,7 +4,7 @@ The JSON form is a public contract (``../shared/DESIGN.md``): other tools read
 it. One :class:`Violation` stands for one distinct (clause, message type,
 states); however many examples showed it, it is reported once, with the
 shortest reproducer found. Much of a report is the application's own text;
-every format shows it through :mod:`.safe_text`, so that no report acts on
+every format shows it through :mod:`asgiws._safe_text`, so that no report acts on
 its reader.
 """
 
@@ -15,9 +15,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._safe_text import json_document, visible
 from ..coverage import Coverage, all_pairs
 from ..spec import AMBIGUITIES, CLAUSES, Level, SpecVersion
-from .safe_text import json_document, visible
 
 __all__ = ["Report", "Violation"]
 

@@ -5,7 +5,7 @@ server with exactly the keys ``target``, ``server``, ``conformant``,
 ``scenarios`` and ``violations``. A violation is a deviation: a MUST or
 SHOULD that binds the server, broken at the spec version it advertises, one
 per (clause, scenario). What the server chose (its spec version, what it
-sent, its log) is shown through :mod:`.safe_text` in every format.
+sent, its log) is shown through :mod:`asgiws._safe_text` in every format.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._safe_text import json_document, visible
 from .._version import __version__
 from ..spec import AMBIGUITIES, CLAUSES
 from ..spec.server import Verdict
-from .safe_text import json_document, visible
 from .scenarios import Scenario
 from .verdicts import Check
 from .wire import WireRecord
