@@ -80,9 +80,11 @@ def _settings(examples: int) -> settings:
 def steps_per_second(machine: Machine, examples: int) -> float:
     """Run ``examples`` examples and return the rules run per second."""
     before = machine.steps  # type: ignore[attr-defined]
-    start = time.perf_counter()
+    # CPU time of this process: waiting for a core another process holds (the
+    # machines are shared) is not the machine's cost.
+    start = time.process_time()
     run_state_machine_as_test(machine, settings=_settings(examples))
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     return float(machine.steps - before) / elapsed  # type: ignore[attr-defined]
 
 
@@ -90,14 +92,14 @@ def time_to_coverage(examples: int, *, sweep_first: bool = True) -> tuple[float,
     """Seconds from the start until every pair is covered (inf if never), and the pairs covered."""
     coverage = Coverage()
     generated = websocket_machine(asgiws.WebSocket, coverage=coverage, sweep_first=sweep_first)
-    start = time.perf_counter()
+    start = time.process_time()
     reached: list[float] = []
 
     class Timed(generated):  # type: ignore[valid-type, misc]
         def teardown(self) -> None:
             super().teardown()
             if not reached and not coverage.missed():
-                reached.append(time.perf_counter() - start)
+                reached.append(time.process_time() - start)
 
     run_state_machine_as_test(Timed, settings=_settings(examples))
     return (reached[0] if reached else float("inf")), len(coverage.hit())
