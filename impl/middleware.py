@@ -134,13 +134,12 @@ class RecordedViolation:
     @classmethod
     def of(cls, error: ProtocolViolation, path: str) -> RecordedViolation:
         """The summary of ``error``, seen on a connection to ``path``."""
-        kind = error.message_type
         return cls(
             path=_cut(path, _PATH),
             clause=error.clause,
             side=error.side,
             states=States(*error.states),
-            message_type=kind if type(kind) is str and kind in MESSAGE_TYPES else None,
+            message_type=_known_type(error),
             text=_cut(str(error), _TEXT),
             excerpt=excerpt(error.message),
         )
@@ -214,11 +213,17 @@ class CheckMiddleware:
         await self.app(scope, checked_receive, checked_send)
 
     def _violated(self, error: ProtocolViolation, path: str) -> None:
-        violation = RecordedViolation.of(error, path)
-        key = violation.key
+        key = ViolationKey(error.clause, error.side, _known_type(error))
         first = key not in self.counts
         self.counts[key] += 1
-        if len(self.violations) < self.keep:
+        keep = len(self.violations) < self.keep
+        # The summary costs an excerpt and a text: built only for whoever reads it.
+        if not (keep or self.on_violation is not None or self.mode == "warn"):
+            if self.mode == "raise":
+                raise error
+            return
+        violation = RecordedViolation.of(error, path)
+        if keep:
             self.violations.append(violation)
         if self.on_violation is not None:
             self.on_violation(violation)
@@ -309,6 +314,12 @@ def _abridged(head: str | bytes, length: int, unit: str) -> str:
 def _joined(shown: list[str], length: int) -> str:
     more = length - len(shown)
     return ", ".join([*shown, f"...({more} more)"] if more > 0 else shown)
+
+
+def _known_type(error: ProtocolViolation) -> str | None:
+    # The message's type when a spec defines it: finitely many keys, whatever is sent.
+    kind = error.message_type
+    return kind if type(kind) is str and kind in MESSAGE_TYPES else None
 
 
 def _cut(text: str, limit: int) -> str:
