@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ._fields import Checker, FieldViolation
     from .spec import Transition, ViolationKind
 
-__all__ = ["Machine", "Node", "Reason", "Step", "compile_machine", "shown"]
+__all__ = ["Machine", "Node", "Reason", "Step", "compile_machine", "known_type", "shown"]
 
 # Starlette's wording when a side can take nothing at all any more.
 _EXHAUSTED = {
@@ -276,10 +276,9 @@ class Machine:
             return self._violation(node, side, None, reason, text, message)
         try:
             message_type = message.get("type")
-            # str.__str__ reads a str subclass (an enum member) as the plain string it is.
-            known = MESSAGE_TYPES.get(str.__str__(message_type)) if isinstance(message_type, str) else None
-        except Exception as problem:  # a mapping whose lookups raise, or a type that only claims to be a str
+        except Exception as problem:  # a mapping whose lookups raise
             return self.unreadable(node, side, message, problem)
+        known = known_type(message_type)
         if known is None or MESSAGE_SIDE[known] is not side:
             reason = Reason(spec.ViolationKind.INVALID_MESSAGE, unknown, f"not a {side.value}-side WebSocket message type")
             text = f"Unexpected ASGI message type {shown(message_type)} on the {side.value} side [{unknown[0]}]"
@@ -334,6 +333,17 @@ class Machine:
             f"{reason.clauses[0]}: {reason.rule} (receive side {receive.name}, send side {send.name}; see `asgiws explain {reason.clauses[0]}`)"
         )
         return error
+
+
+def known_type(value: object) -> MessageType | None:
+    """The message type ``value`` names, or None; it never raises, whatever ``value`` is.
+
+    A str subclass (an enum member) is read as the plain string it holds, so
+    that its own ``__hash__`` and ``__eq__``, which may raise, are never called.
+    """
+    if not issubclass(type(value), str):  # type(), not isinstance(): __class__ may lie
+        return None
+    return MESSAGE_TYPES.get(str.__str__(value))
 
 
 def shown(value: object, limit: int = 80) -> str:

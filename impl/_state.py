@@ -17,10 +17,10 @@ from typing import Any
 
 from ._context import context_from_scope
 from ._fields import FieldViolation
-from ._machine import Machine, Node, Step, compile_machine
+from ._machine import Machine, Node, Step, compile_machine, known_type
 from .coverage import Coverage
 from .exceptions import PeerGoneError, ProtocolViolation, UnknownVersionWarning
-from .spec import LATEST_VERSION, MESSAGE_TYPES, Side, SpecVersion, State, States
+from .spec import LATEST_VERSION, Side, SpecVersion, State, States
 
 __all__ = ["ConnectionState"]
 
@@ -174,11 +174,9 @@ class ConnectionState:
         terms. The refusal is counted in the coverage record.
         """
         error = self.machine.explain(self.node, side, message, text=text, cls=cls)
-        if self.coverage is not None and issubclass(type(error.message_type), str):
-            # As the plain string it holds: a subclass's own hash or == may raise.
-            message_type = str.__str__(error.message_type)
-            if message_type in MESSAGE_TYPES:
-                self.coverage.record(self.context.version, side, self.node.states, message_type, allowed=False)
+        known = known_type(error.message_type)
+        if self.coverage is not None and known is not None:
+            self.coverage.record(self.context.version, side, self.node.states, known.value, allowed=False)
         if isinstance(error, PeerGoneError):
             self._with_goodbye(error)
         return error

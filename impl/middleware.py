@@ -42,11 +42,12 @@ from itertools import islice
 from typing import Any, Literal, NamedTuple
 
 from ._compiled import wrap
+from ._machine import known_type
 from ._safe_text import visible
 from ._state import ConnectionState
 from .coverage import Coverage
 from .exceptions import ProtocolViolation
-from .spec import MESSAGE_TYPES, Side, States
+from .spec import Side, States
 
 __all__ = [
     "DEFAULT_KEEP",
@@ -318,8 +319,8 @@ def _joined(shown: list[str], length: int) -> str:
 
 def _known_type(error: ProtocolViolation) -> str | None:
     # The message's type when a spec defines it: finitely many keys, whatever is sent.
-    kind = error.message_type
-    return kind if type(kind) is str and kind in MESSAGE_TYPES else None
+    known = known_type(error.message_type)
+    return None if known is None else known.value
 
 
 def _cut(text: str, limit: int) -> str:

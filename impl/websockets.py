@@ -89,20 +89,21 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         self._send = send
         self._connection_state = ConnectionState(scope, version=spec_version, strict=strict)
 
-    #: Whether the helpers may await the server's ``receive()`` and ``send()``
-    #: themselves: not in a subclass that overrides ``receive()`` or ``send()``,
-    #: whose override they then go through, as Starlette's helpers do.
+    #: Whether ``receive_text()`` may await the server's ``receive()`` itself:
+    #: not in a subclass that overrides ``receive()``, whose override it then
+    #: goes through, as Starlette's helpers do.
     _receives_itself = True
-    _sends_itself = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The data helpers hand their message to the server, and take it from
-        # it, themselves (a coroutine less per message); a subclass that
-        # overrides send() gets Starlette's senders, which go through it.
+        # The helpers hand their message to the server, and take it from it,
+        # themselves (a coroutine less per message); in a subclass that
+        # overrides send(), they go through the override instead: Starlette's
+        # data senders, and the subclass's send() for the messages the other
+        # helpers build.
         cls._receives_itself = cls.receive is WebSocket.receive
-        cls._sends_itself = cls.send is WebSocket.send
-        if not cls._sends_itself:
+        if cls.send is not WebSocket.send:
+            cls._send_message = cls.send  # type: ignore[method-assign]
             cls.send_text = StarletteWebSocket.send_text  # type: ignore[method-assign,assignment]
             cls.send_bytes = StarletteWebSocket.send_bytes  # type: ignore[method-assign,assignment]
 
@@ -146,7 +147,7 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         # pairs is the judge's to refuse (WS-028), not a TypeError of ours.
         listed = [] if headers is None else list(headers) if isinstance(headers, Iterator) else headers
         message = {"type": "websocket.accept", "subprotocol": subprotocol, "headers": listed}
-        await (self._send_message(message) if self._sends_itself else self.send(message))
+        await self._send_message(message)
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection; before the accept, this refuses it with HTTP 403.
@@ -168,7 +169,7 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
                 return  # already closed, one way or the other
         message = {"type": "websocket.close", "code": code, "reason": reason or ""}
         try:
-            await (self._send_message(message) if self._sends_itself else self.send(message))
+            await self._send_message(message)
         except PeerGoneError:
             # Only the server's OSError gets here (a close after the disconnect
             # returned above): the connection is gone, which is what we wanted.
@@ -306,7 +307,7 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
             raise RuntimeError(_BAD_MODE)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         message = {"type": "websocket.send", "text": text} if mode == "text" else {"type": "websocket.send", "bytes": text.encode("utf-8")}
-        await (self._send_message(message) if self._sends_itself else self.send(message))
+        await self._send_message(message)
 
 
 class WebSocketClose:
