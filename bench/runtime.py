@@ -14,7 +14,10 @@ two medians would. Import time is measured in fresh interpreters: what
 ``send`` hands the class a dict the caller keeps, so asgiws copies it before
 judging it (what is judged is then what the server reads); ``send_text`` and
 ``receive_text``, the helpers applications mostly call, are in the table too,
-for the path where asgiws builds the message itself.
+for the path where asgiws builds the message itself. The ``send floor`` row
+is what a checked ``send()`` pays before any check (its coroutine, the copy,
+the server's coroutine), measured in the same rounds: the goal for ``send``
+minus the floor is the room left for the checks themselves.
 
 Run: ``python bench/runtime.py [--rounds N] [--quick]``. The last line is
 ``receive=R send=S connection=C import_ms=M`` (ratios, and milliseconds; lower
@@ -53,6 +56,9 @@ SENT = {"type": "websocket.send", "text": "hello, world"}
 CLASSES: dict[str, type[StarletteWebSocket]] = {"starlette": StarletteWebSocket, "asgiws": asgiws.WebSocket}
 
 Loop = Callable[[int], Awaitable[None]]
+
+#: The issue's goal for ``send``, against which the floor's room is shown.
+SEND_GOAL = 0.75
 
 
 async def _deliver() -> dict[str, Any]:
@@ -107,6 +113,32 @@ def receive_text_loop(cls: type[StarletteWebSocket]) -> Loop:
     return run
 
 
+class SendFloor:
+    """What a checked ``send()`` costs before it checks anything.
+
+    Its own coroutine, the shallow copy (what is judged must be what the
+    server reads), and the server's coroutine: no check can make ``send``
+    cheaper than this, so the room a goal leaves for the checks is the goal
+    minus this floor.
+    """
+
+    def __init__(self, send: Callable[[Any], Awaitable[None]]) -> None:
+        self._send = send
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """Copy the message and hand it to the server, unchecked."""
+        await self._send(message.copy())
+
+
+def send_floor_loop() -> Loop:
+    async def run(n: int) -> None:
+        send, message = SendFloor(_swallow).send, SENT
+        for _ in range(n):
+            await send(message)
+
+    return run
+
+
 CONVERSATION = [{"type": "websocket.connect"}] + [RECEIVED] * 8 + [{"type": "websocket.disconnect", "code": 1000}]
 
 
@@ -141,7 +173,7 @@ async def _time(loop: Loop, n: int) -> float:
 
 
 def measure(rounds: int, sizes: dict[str, int]) -> dict[str, dict[str, list[float]]]:
-    """Per case and class, the time per operation (ns) of every round."""
+    """Per case and class, the time per operation (ns) of every round; ``send`` also has its ``floor``."""
     cases = {
         "receive": receive_loop,
         "send": send_loop,
@@ -150,6 +182,7 @@ def measure(rounds: int, sizes: dict[str, int]) -> dict[str, dict[str, list[floa
         "connection": connection_loop,
     }
     results: dict[str, dict[str, list[float]]] = {case: {name: [] for name in CLASSES} for case in cases}
+    results["send"]["floor"] = []
 
     async def run() -> None:
         for index in range(rounds):
@@ -157,6 +190,7 @@ def measure(rounds: int, sizes: dict[str, int]) -> dict[str, dict[str, list[floa
                 order = list(CLASSES.items()) if index % 2 == 0 else list(reversed(CLASSES.items()))
                 for name, cls in order:
                     results[case][name].append(await _time(make(cls), sizes[case]))
+            results["send"]["floor"].append(await _time(send_floor_loop(), sizes["send"]))
 
     gc.disable()
     try:
@@ -214,6 +248,12 @@ def main(argv: list[str] | None = None) -> None:
         scale_to = 1000 if case == "connection" else 1
         starlette, ours = (statistics.median(by_class[name]) / scale_to for name in ("starlette", "asgiws"))
         print(f"{case:<12}{starlette:>11.1f} {unit}{ours:>11.1f} {unit}{ratios[case]:>10.3f}")
+    floor = paired_ratio(results["send"]["floor"], results["send"]["starlette"])
+    room = (SEND_GOAL - floor) * statistics.median(results["send"]["starlette"])
+    print(
+        f"{'send floor':<12}{'':>14}{statistics.median(results['send']['floor']):>11.1f} ns{floor:>10.3f}"
+        f"   (copy + two coroutines, no check: the goal {SEND_GOAL} leaves {room:.0f} ns for the checks)"
+    )
     starlette_ms, asgiws_ms = (statistics.median(imports[name]) for name in ("starlette", "asgiws"))
     print(f"{'import':<12}{starlette_ms:>11.1f} ms{asgiws_ms:>11.1f} ms   (asgiws: what it adds on top of starlette.websockets)")
     print(f"receive={ratios['receive']:.3f} send={ratios['send']:.3f} connection={ratios['connection']:.3f} import_ms={asgiws_ms:.1f}")
