@@ -15,6 +15,7 @@ import io
 import json
 import os
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from asgiws.cli import _parser, main
 from asgiws.conformance import ESTABLISHED, Script, check_app, load_app
 from asgiws.conformance.script import run_script
 from asgiws.engine import AppExit, Outcome, Stalled, contained, watchdog
-from asgiws.engine.watchdog import _stop
+from asgiws.engine.watchdog import _stop, waiting_clock
 
 # -- what the app raises or holds: findings ----------------------------------------------------------
 
@@ -118,6 +119,42 @@ def test_contained_carries_what_the_app_raised() -> None:
         asyncio.run(contained(app)({}, nothing, nothing))  # type: ignore[arg-type]
     assert isinstance(caught.value.error, SystemExit)
     assert str(caught.value) == "SystemExit: 7"
+
+
+async def _hold_the_loop(seconds: float, limit: float, waiting: Any) -> str:
+    # Block the loop's thread (a blocking call, then bytecode where the
+    # watcher's interruption lands) under a watchdog with the given wait clock.
+    try:
+        with watchdog(limit, waiting=waiting):
+            time.sleep(seconds)
+            for _ in range(1000):
+                pass
+            await asyncio.sleep(0)
+    except Stalled:
+        return "stalled"
+    return "ran"
+
+
+def test_time_spent_waiting_for_a_cpu_is_not_holding_the_loop() -> None:
+    # A thread that is ready to run but waits for a CPU other processes hold
+    # is not the application's doing: a loaded CI machine must not make a
+    # healthy application a stalling one. Here every second of the block is
+    # counted as such waiting, then none is.
+    start = time.monotonic()
+
+    def starved() -> float:
+        return time.monotonic() - start
+
+    assert asyncio.run(_hold_the_loop(0.6, 0.2, starved)) == "ran"
+    assert asyncio.run(_hold_the_loop(0.6, 0.2, lambda: 0.0)) == "stalled"
+
+
+def test_the_waiting_clock_reads_the_thread_s_wait_for_a_cpu_or_stands_still() -> None:
+    waited = waiting_clock(threading.get_native_id())
+    first = waited()
+    sum(range(200_000))
+    assert 0.0 <= first <= waited()
+    assert waiting_clock(-1)() == 0.0  # no such thread: wall-clock time alone
 
 
 def test_the_watchdog_watches_each_loop_once_and_drops_an_interruption_that_comes_as_it_stops() -> None:
