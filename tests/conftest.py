@@ -1,18 +1,9 @@
-"""Shared test configuration: the Hypothesis profile of the whole suite, and a fixed set of modules.
+"""Shared test configuration: the Hypothesis profile, no local constants, coverage across xdist workers.
 
 asgiws's pytest plugin registers the ``ci`` profile (derandomized, quick, no
 example database) and ``nightly`` (long). The suite runs under ``ci`` unless
 ``HYPOTHESIS_PROFILE`` names another, so that it gives the same answer on
-every run.
-
-Derandomized is not enough on its own: Hypothesis also draws, now and then,
-from the literal constants of the project's own modules that are loaded at
-the time (``asgiws`` is one of them in an editable install). Which modules
-those are would depend on which tests ran before, so a test could pass alone
-and fail in the whole suite, or on one xdist worker and not on the other.
-Every module of the package, of ``examples`` and of the suite's own helpers
-and apps is therefore imported here, once, before any test: every test draws
-from the same pool, alone or not, in one process or two.
+every run, alone or in the whole suite, in one process or on two workers.
 
 The suite runs as ``coverage run -m pytest -n 2``; the hooks at the end make
 the workers' measurements part of the first process's.
@@ -20,9 +11,7 @@ the workers' measurements part of the first process's.
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
 import shutil
 import tempfile
 from pathlib import Path
@@ -32,42 +21,20 @@ import coverage
 import pytest
 from hypothesis import settings
 from hypothesis.internal.conjecture import providers
-
-import asgiws
-import examples
+from hypothesis.internal.constants_ast import Constants
 
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-
-def _import_everything(package_name: str, path: list[str], skip: tuple[str, ...] = ()) -> None:
-    for module in pkgutil.walk_packages(path, prefix=f"{package_name}."):
-        if module.name.endswith("__main__"):
-            continue  # running it is what importing a __main__ does
-        if module.name.rpartition(".")[2].startswith(skip):
-            continue  # what pytest imports itself: this file, and every test module in each worker
-        importlib.import_module(module.name)
-
-
-_import_everything("asgiws", list(asgiws.__path__))
-_import_everything("examples", list(examples.__path__))
-# The suite's own helpers and the apps it checks, which tests load by name:
-# with ``-n 2`` which tests ran before one on its worker depends on timing.
-_import_everything("tests", [str(Path(__file__).parent)], skip=("test_", "conftest"))
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Freeze Hypothesis's pool of local constants once every test module is imported.
-
-    Hypothesis adds the constants of every local module loaded later too: the
-    apps and files tests write to a temporary folder and import. In one
-    process that is the same on every run; on an xdist worker it depends on
-    which tests the worker happened to run before. So the pool is taken here,
-    where every process has imported the same modules, and kept. (A private
-    function of Hypothesis's: if it goes away, this fails loudly here, not
-    quietly in a draw.)
-    """
-    constants = providers._get_local_constants()
-    providers._get_local_constants = lambda: constants
+# Hypothesis also draws, now and then, from the literal constants of the local
+# modules loaded at the time: the project's own, and the apps and files tests
+# write to a temporary folder and import. The suite draws from none of them:
+# otherwise a new string anywhere in the code changes what every generated
+# test plays (and a baseline of known differences meets new variants), and on
+# an xdist worker what it plays depends on which tests ran before on it.
+# (A private function of Hypothesis's: if it goes away, this fails loudly
+# here, not quietly in a draw.)
+_NO_LOCAL_CONSTANTS = Constants()
+providers._get_local_constants = lambda: _NO_LOCAL_CONSTANTS
 
 
 # -- coverage across xdist workers ------------------------------------------------------------
@@ -75,8 +42,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 # The suite runs as ``coverage run -m pytest -n 2``. ``coverage run`` measures
 # the process it starts, which with ``-n`` runs no test: each worker measures
 # itself into a folder of this run, and the first process merges the folder
-# into its own measurement before it saves it. What runs when a module is
-# imported is measured in the first process, which imports every module too.
+# into its own measurement before it saves it.
 
 _WORKER_DATA = pytest.StashKey[str]()
 _MEASUREMENT = pytest.StashKey[coverage.Coverage]()
