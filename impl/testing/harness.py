@@ -45,6 +45,7 @@ from ..spec import (
     TRANSITIONS,
     UNEXPECTED_DATA,
     UNKNOWN_TYPE,
+    Guard,
     MessageType,
     Side,
     Signal,
@@ -70,6 +71,8 @@ Factory = Callable[..., Any]
 #: What the spec expects a call that may wait for the client to do, step by step.
 Prediction = Generator[None, None, CallOutcome]
 Message = dict[str, Any]
+#: The spec's verdict on a call: the rule's clauses, the message as the verdict read it, and the states it was judged in.
+Verdict = tuple[tuple[str, ...], str, tuple[str, str]]
 
 #: The ``mode`` values ``send_json``/``receive_json`` accept.
 JSON_MODES = ("text", "binary")
@@ -80,6 +83,8 @@ _ACCEPT, _SEND, _CLOSE = MessageType.ACCEPT.value, MessageType.SEND.value, Messa
 _START, _BODY = MessageType.RESPONSE_START.value, MessageType.RESPONSE_BODY.value
 _RECEIVE_ROWS = TRANSITIONS[Side.RECEIVE]
 _ANY = ("any", "any")
+#: The one field a row's guard reads.
+_GUARD = Guard.MORE_BODY.value[0]
 _SEND_FAILED_CLAUSES = next(row.clauses for row in TRANSITIONS[Side.SEND] if row.trigger is Signal.SEND_FAILED)
 _SIDES: dict[str, Side] = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
 
@@ -224,9 +229,10 @@ class Harness:
         #: Every call made on this harness, in order, as (method, args, kwargs): the program that replays it.
         self.trace: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self._tracing = True
-        # The last verdict of the spec: the rule's clauses, the message as the verdict read it, and
-        # the states it was judged in; and the call it was for. A divergence is named after them.
-        self._why: tuple[tuple[str, ...], str, tuple[str, str]] = ((NO_CLAUSE,), "no message", self.node.names)
+        # The last verdict of the spec, and the call it was for: a divergence is named after them.
+        # Most verdicts are never read, so a clause found by a search of the tables is kept as the
+        # search, run by _verdict() when a divergence needs it (its inputs are immutable).
+        self._why: Verdict | Callable[[], Verdict] = ((NO_CLAUSE,), "no message", self.node.names)
         self._call_name = "check"
 
     @property
@@ -454,7 +460,13 @@ class Harness:
 
     def _continue(self, call: _Call) -> _Result:
         self._call_name = call.name.removesuffix("().__anext__")
-        done, value, error = drive(call.coroutine)
+        # What drive() returns is passed on, never held here: the traceback of an error the
+        # implementation raised reaches this frame (the frames of drive and of the coroutine
+        # link back to it), and a reference from here would close a cycle that only the garbage
+        # collector frees. A fuzzing run raises thousands; collecting them cost more than the calls.
+        return self._settle(call, *drive(call.coroutine))
+
+    def _settle(self, call: _Call, done: bool, value: Any, error: BaseException | None) -> _Result:
         outcome: CallOutcome | None
         try:
             outcome = call.prediction() if callable(call.prediction) else next(call.prediction)
@@ -487,28 +499,35 @@ class Harness:
         return _Result(waiting=False, outcome=outcome)
 
     def _judge(self, call: _Call, expected: CallOutcome, value: Any, error: BaseException | None) -> None:
-        outline = _outline(expected)
+        # Every text here is built only for a failure: most calls agree with the spec.
         if isinstance(expected, Returns):
             if error is not None:
                 did = _did(value, error)
-                self._fail(f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}", expected=outline, happened=did, outcome=did)
+                self._fail(
+                    f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}",
+                    expected=_outline(expected),
+                    happened=did,
+                    outcome=did,
+                )
             if not (value == expected.value or repr(value) == repr(expected.value)):
                 self._fail(
                     f"{call} returned {value!r}; the spec says it {expected}",
-                    expected=outline,
+                    expected=_outline(expected),
                     happened="returned another value",
                     outcome="returned another value",
                 )
             return
         if error is None:
-            self._fail(f"{call} returned {value!r}; the spec says it {expected}", expected=outline, happened="returned", outcome="returned")
+            self._fail(
+                f"{call} returned {value!r}; the spec says it {expected}", expected=_outline(expected), happened="returned", outcome="returned"
+            )
         assert error is not None
         problem = expected.mismatch(error)
         if problem is not None:
             raised = f"raised {type(error).__name__}"
             self._fail(
                 f"{call} {raised}: {error}; the spec says it {expected}, but {problem.text}",
-                expected=outline,
+                expected=_outline(expected),
                 happened=raised + ("" if isinstance(error, expected.family) else f", not a {expected.family.__name__}"),
                 outcome=f"{raised} {problem.outline}" if problem.outline else raised,
             )
@@ -516,7 +535,7 @@ class Harness:
     def _fail(self, text: str, *, expected: str, happened: str, outcome: str) -> None:
         receive, send = self.node.names
         where = f"spec {self.version.value}, {'with' if self.denial else 'without'} the denial extension, offered {list(self.subprotocols)}"
-        clauses, message, states = self._why
+        clauses, message, states = self._verdict()
         difference = Difference(
             clause=clauses[0],
             clauses=clauses,
@@ -553,7 +572,7 @@ class Harness:
             raise _Expected(Raises(RuntimeError))
         if self._cursor == len(inbox):
             # What the call waits for: the rows the next message can take.
-            self._judged(next((row.clauses for row in _RECEIVE_ROWS if row.source is self.node.states[0]), (NO_CLAUSE,)), "no message")
+            self._why = functools.partial(_waiting_verdict, self.node)
         while self._cursor == len(inbox):
             yield
         message, valid = inbox[self._cursor], self.server.valid[self._cursor]
@@ -569,7 +588,7 @@ class Harness:
             self._judged(field_clauses(message, self._context) or UNKNOWN_TYPE[_R], describe(message), stateless=True)
             raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_R, kind, allowed=True)
-        self._judged(transition_clauses(_R, self.node.states[0], kind or "", message), describe(message))
+        self._taken(_R, kind, message)
         self.node = target
         if not target.open(_R):
             self._disconnect = message
@@ -593,7 +612,7 @@ class Harness:
             self._judged(field_clauses(message, self._context) or UNKNOWN_TYPE[_S], describe(message), stateless=True)
             raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_S, kind, allowed=True)
-        self._judged(transition_clauses(_S, self.node.states[1], kind or "", message), describe(message))
+        self._taken(_S, kind, message)
         self.node = target
         self._expected.append(Forwarded(message, json_payload))
         if self.server.failing:
@@ -647,9 +666,20 @@ class Harness:
         # state (a schema's, a type's) is judged in "any" state: where it was broken is no part of what it means.
         self._why = (clauses or (NO_CLAUSE,), message, _ANY if stateless else (node or self.node).names)
 
-    def _refused(self, side: Side, node: ModelNode, kind: Any, message: str) -> None:
-        clauses = refusal_clauses(side, node.states, kind, denial=self.denial)
-        self._judged(clauses, message, node, stateless=clauses in (UNKNOWN_TYPE[side], EXTENSION_NOT_ADVERTISED))
+    def _refused(self, side: Side, node: ModelNode, kind: str | None, message: str) -> None:
+        self._why = functools.partial(_refusal_verdict, side, node, kind, message, self.denial)
+
+    def _taken(self, side: Side, kind: str | None, message: Any) -> None:
+        # The row a message the spec lets through takes; the guard's field is read now, as the
+        # verdict was (the implementation holds the message and may change it afterwards).
+        guard = {_GUARD: message.get(_GUARD, False)}
+        self._why = functools.partial(_transition_verdict, side, self.node, kind or "", guard, describe(message))
+
+    def _verdict(self) -> Verdict:
+        why = self._why
+        if callable(why):
+            why = self._why = why()
+        return why
 
     def _data(self, key: str, decode: Callable[[Any], Any], *, iterating: bool = False) -> Prediction:
         """``receive_text()`` and its kin: wait only for data that can come, and say what the message was."""
@@ -676,13 +706,31 @@ class Harness:
         payload = message.get(key)
         if payload is None:
             # A verdict on the payload's shape: which of bytes and text it carries is what it is about.
-            self._why = (UNEXPECTED_DATA, describe(message, payload=True), self._why[2])
+            self._why = (UNEXPECTED_DATA, describe(message, payload=True), self._verdict()[2])
             raise _Expected(Raises(KeyError, ViolationKind.UNEXPECTED_DATA))
         try:
             return Returns(decode(payload))
         except ValueError:
-            self._why = ((NO_CLAUSE,), self._why[1], self._why[2])
+            _, read, states = self._verdict()
+            self._why = ((NO_CLAUSE,), read, states)
             raise _Expected(Raises(ValueError, None)) from None
+
+
+def _waiting_verdict(node: ModelNode) -> Verdict:
+    clauses = next((row.clauses for row in _RECEIVE_ROWS if row.source is node.states[0]), (NO_CLAUSE,))
+    return clauses, "no message", node.names
+
+
+def _refusal_verdict(side: Side, node: ModelNode, kind: str | None, message: str, denial: bool) -> Verdict:
+    clauses = refusal_clauses(side, node.states, kind, denial=denial)
+    # A rule that holds in every state (a type's, an extension's) is judged in "any" state.
+    stateless = clauses in (UNKNOWN_TYPE[side], EXTENSION_NOT_ADVERTISED)
+    return clauses or (NO_CLAUSE,), message, _ANY if stateless else node.names
+
+
+def _transition_verdict(side: Side, node: ModelNode, kind: str, guard: Message, message: str) -> Verdict:
+    state = node.states[0 if side is _R else 1]
+    return transition_clauses(side, state, kind, guard) or (NO_CLAUSE,), message, node.names
 
 
 def _outline(outcome: CallOutcome) -> str:
@@ -726,6 +774,5 @@ def _abandon(coroutine: Coroutine[Any, Any, Any]) -> None:
 
 
 def _finish(coroutine: Coroutine[Any, Any, Any]) -> None:
-    done, _, _ = drive(coroutine)
-    if not done:
+    if not drive(coroutine)[0]:  # the error it may raise is not kept: see Harness._continue
         _abandon(coroutine)
