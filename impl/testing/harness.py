@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Coroutine, Generator, Mapping
-from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from starlette.responses import Response
@@ -41,6 +40,7 @@ from ..engine import SimulatedServer, Vanish, drive
 from ..spec import (
     EXTENSION_NOT_ADVERTISED,
     MESSAGE_SIDE,
+    MESSAGE_TYPES,
     SEND_FAILED_CLOSE_CODE,
     TRANSITIONS,
     UNEXPECTED_DATA,
@@ -52,7 +52,7 @@ from ..spec import (
     ViolationKind,
 )
 from .adapters import STARLETTE, Adapter
-from .call_outcomes import CallOutcome, Forwarded, Raises, Returns
+from .call_outcomes import ANY_KIND, CallOutcome, Forwarded, Raises, Returns
 from .known import (
     NO_CLAUSE,
     Difference,
@@ -78,6 +78,7 @@ Verdict = tuple[tuple[str, ...], str, tuple[str, str]]
 JSON_MODES = ("text", "binary")
 
 _R, _S = Side.RECEIVE, Side.SEND
+_RECEIVING, _SENDING = _R.value, _S.value
 _CONNECT, _DATA = MessageType.CONNECT.value, MessageType.RECEIVE.value
 _ACCEPT, _SEND, _CLOSE = MessageType.ACCEPT.value, MessageType.SEND.value, MessageType.CLOSE.value
 _START, _BODY = MessageType.RESPONSE_START.value, MessageType.RESPONSE_BODY.value
@@ -87,6 +88,9 @@ _ANY = ("any", "any")
 _GUARD = Guard.MORE_BODY.value[0]
 _SEND_FAILED_CLAUSES = next(row.clauses for row in TRANSITIONS[Side.SEND] if row.trigger is Signal.SEND_FAILED)
 _SIDES: dict[str, Side] = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
+_RETURNS_NONE = Returns(None)
+#: What a send raises once the transport has gone (WS-041).
+_TRANSPORT_GONE = Raises(WebSocketDisconnect, ViolationKind.PEER_GONE, code=SEND_FAILED_CLOSE_CODE, reason="")
 
 
 class Divergence(AssertionError):
@@ -172,14 +176,6 @@ class _Call:
             shown = ", ".join(repr(v) for v in self.arguments)
         text = f"{self.name}({shown})"
         return text if self.item is None else f"{text} (item {self.item})"
-
-
-@dataclass
-class _Result:
-    """How a call ended, for the caller that needs to know (the iterators)."""
-
-    waiting: bool
-    outcome: CallOutcome | None = None
 
 
 def _type_of(message: Any) -> str | None:
@@ -275,7 +271,7 @@ class Harness:
         if _SIDES[message["type"]] is _S:
             self.send(message, valid=True)
             return
-        if self.server.deliverable(MessageType(message["type"])):
+        if self.server.deliverable(MESSAGE_TYPES[message["type"]]):
             self.client(message)
         else:
             self.misbehave(message)
@@ -372,12 +368,12 @@ class Harness:
             _finish(iterator.aclose())
 
         for item in range(count):
-            result = self._call(f"{method}().__anext__", (), iterator.__anext__(), self._data(key, decode, iterating=True), item=item)
-            if result.waiting:
+            outcome = self._call(f"{method}().__anext__", (), iterator.__anext__(), self._data(key, decode, iterating=True), item=item)
+            if outcome is None:
                 assert self.pending is not None
                 self.pending.after = close  # once the client answers, or at the end of the test
                 return
-            if not isinstance(result.outcome, Returns):
+            if not isinstance(outcome, Returns):
                 break
         close()
 
@@ -445,7 +441,8 @@ class Harness:
         prediction: Prediction | Callable[[], CallOutcome],
         *,
         item: int | None = None,
-    ) -> _Result:
+    ) -> CallOutcome | None:
+        # How the call ended, for the caller that needs to know (the iterators); None while it waits.
         return self._continue(_Call(name, arguments, coroutine, prediction, item))
 
     def _resume(self) -> None:
@@ -458,7 +455,7 @@ class Harness:
             if pending.after is not None and self.pending is not pending:
                 pending.after()
 
-    def _continue(self, call: _Call) -> _Result:
+    def _continue(self, call: _Call) -> CallOutcome | None:
         self._call_name = call.name.removesuffix("().__anext__")
         # What drive() returns is passed on, never held here: the traceback of an error the
         # implementation raised reaches this frame (the frames of drive and of the coroutine
@@ -466,7 +463,7 @@ class Harness:
         # collector frees. A fuzzing run raises thousands; collecting them cost more than the calls.
         return self._settle(call, *drive(call.coroutine))
 
-    def _settle(self, call: _Call, done: bool, value: Any, error: BaseException | None) -> _Result:
+    def _settle(self, call: _Call, done: bool, value: Any, error: BaseException | None) -> CallOutcome | None:
         outcome: CallOutcome | None
         try:
             outcome = call.prediction() if callable(call.prediction) else next(call.prediction)
@@ -478,7 +475,7 @@ class Harness:
             outcome = outcome if callable(call.prediction) else None
         if not done and outcome is None:
             self.pending = call
-            return _Result(waiting=True)
+            return None
         if not done:
             _abandon(call.coroutine)
             assert outcome is not None
@@ -496,7 +493,7 @@ class Harness:
             self._fail(f"{call} {got}; the spec says it waits for the client's next message", expected="waits", happened=did, outcome=did)
         assert outcome is not None
         self._judge(call, outcome, value, error)
-        return _Result(waiting=False, outcome=outcome)
+        return outcome
 
     def _judge(self, call: _Call, expected: CallOutcome, value: Any, error: BaseException | None) -> None:
         # Every text here is built only for a failure: most calls agree with the spec.
@@ -557,7 +554,8 @@ class Harness:
     def _record(self, side: Side, kind: str | None, *, allowed: bool, node: ModelNode | None = None) -> None:
         node = node or self.node
         if kind is not None:
-            self.exercised.add((self._version, side.value, node.names[0 if side is _R else 1], kind))
+            receiving = side is _R
+            self.exercised.add((self._version, _RECEIVING if receiving else _SENDING, node.names[not receiving], kind))
         if self.coverage is not None:
             self.coverage.record(self.version, side, node.states, kind, allowed=allowed)
 
@@ -569,7 +567,7 @@ class Harness:
                 self._record(_R, _type_of(inbox[self._cursor]), allowed=False)
             waiting = inbox[self._cursor] if self._cursor < len(inbox) else {"type": _DATA}
             self._refused(_R, self.node, _type_of(waiting), describe(waiting))
-            raise _Expected(Raises(RuntimeError))
+            raise _Expected(_raises(RuntimeError))
         if self._cursor == len(inbox):
             # What the call waits for: the rows the next message can take.
             self._why = functools.partial(_waiting_verdict, self.node)
@@ -582,11 +580,11 @@ class Harness:
         if target is None:
             self._record(_R, kind, allowed=False)
             self._refused(_R, self.node, kind, describe(message))
-            raise _Expected(Raises(RuntimeError, self.node.refusal(_R, kind)))
+            raise _Expected(_raises(RuntimeError, self.node.refusal(_R, kind)))
         if not valid:
             self._record(_R, kind, allowed=False)  # refused for its fields: exercised all the same
             self._judged(field_clauses(message, self._context) or UNKNOWN_TYPE[_R], describe(message), stateless=True)
-            raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
+            raise _Expected(_raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_R, kind, allowed=True)
         self._taken(_R, kind, message)
         self.node = target
@@ -606,11 +604,11 @@ class Harness:
                 assert self._disconnect is not None  # only a delivered disconnect ends the receive side
                 code, reason = self._disconnect["code"], self._disconnect.get("reason") or ""
                 raise _Expected(Raises(WebSocketDisconnect, refusal, code=code, reason=reason))
-            raise _Expected(Raises(RuntimeError, refusal))
+            raise _Expected(_raises(RuntimeError, refusal))
         if not valid:
             self._record(_S, kind, allowed=False)  # refused for its fields: exercised all the same
             self._judged(field_clauses(message, self._context) or UNKNOWN_TYPE[_S], describe(message), stateless=True)
-            raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
+            raise _Expected(_raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_S, kind, allowed=True)
         self._taken(_S, kind, message)
         self.node = target
@@ -618,8 +616,8 @@ class Harness:
         if self.server.failing:
             self._judged(_SEND_FAILED_CLAUSES, describe(message), target)
             self.node = target.send_failed()
-            raise _TransportGone(Raises(WebSocketDisconnect, ViolationKind.PEER_GONE, code=SEND_FAILED_CLOSE_CODE, reason=""))
-        return Returns(None)
+            raise _TransportGone(_TRANSPORT_GONE)
+        return _RETURNS_NONE
 
     def _receive(self) -> Prediction:
         message = yield from self._take()
@@ -639,11 +637,11 @@ class Harness:
                 # Closing what is already closed does nothing (differences.md: close() can be called twice).
                 self._record(_S, _CLOSE, allowed=False)
                 self._refused(_S, self.node, _CLOSE, _CLOSE)
-                return Returns(None)
+                return _RETURNS_NONE
         try:
             return self._sent(message, valid)
         except _TransportGone:
-            return Returns(None)  # the connection is gone, which is what the close wanted
+            return _RETURNS_NONE  # the connection is gone, which is what the close wanted
 
     def _denial(self, start: Message, body: Message, valid: bool) -> CallOutcome:
         self._sent(start, valid)
@@ -659,7 +657,7 @@ class Harness:
     def _bad_mode(self) -> CallOutcome:
         # Starlette's API, not the spec: a mode other than "text" or "binary" is refused.
         self._judged((NO_CLAUSE,), "no message")
-        raise _Expected(Raises(RuntimeError, None))
+        raise _Expected(_raises(RuntimeError, None))
 
     def _judged(self, clauses: tuple[str, ...], message: str, node: ModelNode | None = None, *, stateless: bool = False) -> None:
         # The spec's latest verdict, kept to name a divergence after it. A rule that holds in every
@@ -696,24 +694,24 @@ class Harness:
         if judged.step(_R, _DATA) is None:
             self._record(_R, _DATA, allowed=False, node=judged)
             self._refused(_R, judged, _DATA, _DATA)
-            raise _Expected(Raises(RuntimeError, judged.refusal(_R, _DATA)))
+            raise _Expected(_raises(RuntimeError, judged.refusal(_R, _DATA)))
         message = yield from self._take()
         if not self.node.open(_R):
             # The disconnect: the helpers raise it, the iterators end.
             if iterating:
-                raise _Expected(Raises(StopAsyncIteration, None))
+                raise _Expected(_raises(StopAsyncIteration, None))
             raise _Expected(Raises(WebSocketDisconnect, None, code=message["code"], reason=message.get("reason") or ""))
         payload = message.get(key)
         if payload is None:
             # A verdict on the payload's shape: which of bytes and text it carries is what it is about.
             self._why = (UNEXPECTED_DATA, describe(message, payload=True), self._verdict()[2])
-            raise _Expected(Raises(KeyError, ViolationKind.UNEXPECTED_DATA))
+            raise _Expected(_raises(KeyError, ViolationKind.UNEXPECTED_DATA))
         try:
             return Returns(decode(payload))
         except ValueError:
             _, read, states = self._verdict()
             self._why = ((NO_CLAUSE,), read, states)
-            raise _Expected(Raises(ValueError, None)) from None
+            raise _Expected(_raises(ValueError, None)) from None
 
 
 def _waiting_verdict(node: ModelNode) -> Verdict:
@@ -731,6 +729,12 @@ def _refusal_verdict(side: Side, node: ModelNode, kind: str | None, message: str
 def _transition_verdict(side: Side, node: ModelNode, kind: str, guard: Message, message: str) -> Verdict:
     state = node.states[0 if side is _R else 1]
     return transition_clauses(side, state, kind, guard) or (NO_CLAUSE,), message, node.names
+
+
+@functools.cache
+def _raises(family: type[BaseException], kind: Any = ANY_KIND) -> Raises:
+    # Outcomes are frozen and compared by value: one is shared per family and kind, not built per call.
+    return Raises(family, kind)
 
 
 def _outline(outcome: CallOutcome) -> str:
