@@ -138,10 +138,6 @@ class _Expected(Exception):
         self.outcome = outcome
 
 
-class _TransportGone(_Expected):
-    """The server's ``send()`` raised ``OSError`` for a message the spec let through."""
-
-
 class _Abandoned(BaseException):
     """Thrown into a call left waiting when the test ends; a BaseException so that no ``except Exception`` keeps it."""
 
@@ -593,7 +589,12 @@ class Harness:
         return message
 
     def _sent(self, message: Any, valid: bool, *, json_payload: bool = False) -> CallOutcome:
-        """The spec's ``send()``: refuse by state, then by fields; else forward, and fail if the transport is gone."""
+        """The spec's ``send()``: refuse by state, then by fields; else forward, and fail if the transport is gone.
+
+        It returns the outcome, a refusal too, where the receiving predictions raise
+        :class:`_Expected` from inside their generators: most sends the machine tries are
+        refused, and an exception per refusal cost more than the rest of the prediction.
+        """
         kind = _type_of(message)
         target = self.node.step(_S, kind, message if kind is not None else None)
         if target is None:
@@ -603,12 +604,12 @@ class Harness:
             if refusal is ViolationKind.PEER_GONE:
                 assert self._disconnect is not None  # only a delivered disconnect ends the receive side
                 code, reason = self._disconnect["code"], self._disconnect.get("reason") or ""
-                raise _Expected(Raises(WebSocketDisconnect, refusal, code=code, reason=reason))
-            raise _Expected(_raises(RuntimeError, refusal))
+                return Raises(WebSocketDisconnect, refusal, code=code, reason=reason)
+            return _raises(RuntimeError, refusal)
         if not valid:
             self._record(_S, kind, allowed=False)  # refused for its fields: exercised all the same
             self._judged(field_clauses(message, self._context) or UNKNOWN_TYPE[_S], describe(message), stateless=True)
-            raise _Expected(_raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
+            return _raises(RuntimeError, ViolationKind.INVALID_MESSAGE)
         self._record(_S, kind, allowed=True)
         self._taken(_S, kind, message)
         self.node = target
@@ -616,7 +617,7 @@ class Harness:
         if self.server.failing:
             self._judged(_SEND_FAILED_CLAUSES, describe(message), target)
             self.node = target.send_failed()
-            raise _TransportGone(_TRANSPORT_GONE)
+            return _TRANSPORT_GONE
         return _RETURNS_NONE
 
     def _receive(self) -> Prediction:
@@ -638,14 +639,12 @@ class Harness:
                 self._record(_S, _CLOSE, allowed=False)
                 self._refused(_S, self.node, _CLOSE, _CLOSE)
                 return _RETURNS_NONE
-        try:
-            return self._sent(message, valid)
-        except _TransportGone:
-            return _RETURNS_NONE  # the connection is gone, which is what the close wanted
+        outcome = self._sent(message, valid)
+        return _RETURNS_NONE if outcome is _TRANSPORT_GONE else outcome  # a connection gone is what the close wanted
 
     def _denial(self, start: Message, body: Message, valid: bool) -> CallOutcome:
-        self._sent(start, valid)
-        return self._sent(body, True)
+        outcome = self._sent(start, valid)
+        return outcome if isinstance(outcome, Raises) else self._sent(body, True)
 
     def _send_json(self, data: Any, mode: str) -> CallOutcome:
         if mode not in JSON_MODES:
