@@ -668,9 +668,9 @@ class Harness:
 
     def _taken(self, side: Side, kind: str | None, message: Any) -> None:
         # The row a message the spec lets through takes; the guard's field is read now, as the
-        # verdict was (the implementation holds the message and may change it afterwards).
-        guard = {_GUARD: message.get(_GUARD, False)}
-        self._why = functools.partial(_transition_verdict, side, self.node, kind or "", guard, describe(message))
+        # verdict was (the implementation holds the message and may change it afterwards). The
+        # message is of a known type, which is all describe() would say of it.
+        self._why = functools.partial(_transition_verdict, side, self.node, kind or "", message.get(_GUARD, False))
 
     def _verdict(self) -> Verdict:
         why = self._why
@@ -725,9 +725,9 @@ def _refusal_verdict(side: Side, node: ModelNode, kind: str | None, message: str
     return clauses or (NO_CLAUSE,), message, _ANY if stateless else node.names
 
 
-def _transition_verdict(side: Side, node: ModelNode, kind: str, guard: Message, message: str) -> Verdict:
+def _transition_verdict(side: Side, node: ModelNode, kind: str, guarded: Any) -> Verdict:
     state = node.states[0 if side is _R else 1]
-    return transition_clauses(side, state, kind, guard) or (NO_CLAUSE,), message, node.names
+    return transition_clauses(side, state, kind, {_GUARD: guarded}) or (NO_CLAUSE,), kind, node.names
 
 
 @functools.cache
