@@ -214,6 +214,7 @@ def _raw_rules(invalid: bool) -> list[RuleSpec]:
     return specs
 
 
+@cache
 def _raw_rule_name(message_type: MessageType) -> str:
     return "app_raw_" + message_type.value.removeprefix("websocket.").replace(".", "_")
 
