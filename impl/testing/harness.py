@@ -461,14 +461,17 @@ class Harness:
 
     def _settle(self, call: _Call, done: bool, value: Any, error: BaseException | None) -> CallOutcome | None:
         outcome: CallOutcome | None
+        prediction = call.prediction
         try:
-            outcome = call.prediction() if callable(call.prediction) else next(call.prediction)
+            if callable(prediction):  # a call that never waits
+                outcome = prediction()
+            else:
+                next(prediction)
+                outcome = None  # the spec waits for the client's next message
         except StopIteration as stop:
             outcome = stop.value
         except _Expected as expected:
             outcome = expected.outcome
-        else:
-            outcome = outcome if callable(call.prediction) else None
         if not done and outcome is None:
             self.pending = call
             return None
@@ -482,8 +485,8 @@ class Harness:
                 outcome="waited",
             )
         if outcome is None:
-            assert not callable(call.prediction)
-            call.prediction.close()
+            assert not callable(prediction)
+            prediction.close()
             got = f"raised {error!r}" if error is not None else f"returned {value!r}"
             did = _did(value, error)
             self._fail(f"{call} {got}; the spec says it waits for the client's next message", expected="waits", happened=did, outcome=did)
