@@ -89,6 +89,9 @@ _GUARD = Guard.MORE_BODY.value[0]
 _SEND_FAILED_CLAUSES = next(row.clauses for row in TRANSITIONS[Side.SEND] if row.trigger is Signal.SEND_FAILED)
 _SIDES: dict[str, Side] = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
 _RETURNS_NONE = Returns(None)
+#: How send_json() writes its payload, as ``json.dumps(data, separators=(",", ":"), ensure_ascii=False)``
+#: does, without building an encoder per call.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 #: What a send raises once the transport has gone (WS-041).
 _TRANSPORT_GONE = Raises(WebSocketDisconnect, ViolationKind.PEER_GONE, code=SEND_FAILED_CLOSE_CODE, reason="")
 
@@ -452,7 +455,7 @@ class Harness:
                 pending.after()
 
     def _continue(self, call: _Call) -> CallOutcome | None:
-        self._call_name = call.name.removesuffix("().__anext__")
+        self._call_name = call.name
         # What drive() returns is passed on, never held here: the traceback of an error the
         # implementation raised reaches this frame (the frames of drive and of the coroutine
         # link back to it), and a reference from here would close a cycle that only the garbage
@@ -529,13 +532,14 @@ class Harness:
             )
 
     def _fail(self, text: str, *, expected: str, happened: str, outcome: str) -> None:
+        name = self._call_name.removesuffix("().__anext__")  # an iterator's step is named after its method
         receive, send = self.node.names
         where = f"spec {self.version.value}, {'with' if self.denial else 'without'} the denial extension, offered {list(self.subprotocols)}"
         clauses, message, states = self._verdict()
         difference = Difference(
             clause=clauses[0],
             clauses=clauses,
-            call=self._call_name,
+            call=name,
             message=message,
             receive=states[0],
             send=states[1],
@@ -546,7 +550,7 @@ class Harness:
             program=write_program(self.trace),
             detail=text,
         )
-        raise Divergence(f"{text} [{where}; the spec's states: receive {receive} / send {send}; {clauses[0]} {self._call_name}]", difference)
+        raise Divergence(f"{text} [{where}; the spec's states: receive {receive} / send {send}; {clauses[0]} {name}]", difference)
 
     # -- what the spec expects: the predictions -----------------------------------------------------
 
@@ -652,7 +656,7 @@ class Harness:
     def _send_json(self, data: Any, mode: str) -> CallOutcome:
         if mode not in JSON_MODES:
             return self._bad_mode()
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text = _JSON.encode(data)
         message = {"type": _SEND, "text": text} if mode == "text" else {"type": _SEND, "bytes": text.encode("utf-8")}
         return self._sent(message, True, json_payload=True)
 
