@@ -34,7 +34,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
-from .._context import Context, context_from_scope
+from .._context import context_from_scope
 from ..coverage import Coverage, Pair
 from ..engine import SimulatedServer, Vanish, drive
 from ..spec import (
@@ -208,7 +208,7 @@ class Harness:
         self._version = context.version.value
         self.denial = context.denial
         self.subprotocols = context.subprotocols
-        self._context = Context(context.version, context.denial, context.subprotocols)
+        self._context = context
         self.server = SimulatedServer(denial=context.denial)
         self.coverage = coverage
         #: The pairs exercised here, as (version, side, state, message type) strings.
@@ -361,7 +361,7 @@ class Harness:
         It stops early when the iterator ends, raises, or waits for the client.
         """
         iterator = self.adapter.iterate(self.websocket, method)
-        key, decode = {"iter_text": ("text", _same), "iter_bytes": ("bytes", _same), "iter_json": ("text", _json)}[method]
+        key, decode = _ITEMS[method]
 
         def close() -> None:
             _finish(iterator.aclose())
@@ -771,6 +771,10 @@ def _same(payload: Any) -> Any:
 
 def _json(payload: Any) -> Any:
     return json.loads(payload if isinstance(payload, str) else payload.decode("utf-8"))
+
+
+# What each iterator's items are read from, and how.
+_ITEMS: dict[str, tuple[str, Callable[[Any], Any]]] = {"iter_text": ("text", _same), "iter_bytes": ("bytes", _same), "iter_json": ("text", _json)}
 
 
 def _abandon(coroutine: Coroutine[Any, Any, Any]) -> None:
