@@ -93,7 +93,7 @@ class Adapter:
 
     def states(self, websocket: Any) -> tuple[str | None, str | None]:
         """The names of the (receive, send) states the class reports; None for a side it keeps no state of."""
-        return _name(websocket.client_state), _name(websocket.application_state)
+        return websocket.client_state.name, websocket.application_state.name
 
     def send(self, websocket: Any, message: Any) -> Awaitable:
         """``send(message)``: a raw ASGI message."""
@@ -146,13 +146,6 @@ class Adapter:
 
 #: Any class with Starlette's ``WebSocket`` API.
 STARLETTE = Adapter()
-
-
-def _name(state: Any) -> Any:
-    # A state's name. An enum member's is read where Enum keeps it, not through the ``name``
-    # property, which is a call in Python: the harness reads both states after every call.
-    name = getattr(state, "_name_", None)
-    return name if type(name) is str else state.name
 
 
 class _Route:
