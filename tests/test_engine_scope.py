@@ -44,3 +44,19 @@ def test_a_handshake_changes_what_the_client_sends() -> None:
 def test_a_target_splits_as_servers_split_it() -> None:
     assert split_target("/ws") == ("/ws", b"")
     assert split_target("/a%20b?q=%20") == ("/a b", b"q=%20")
+
+
+def test_every_scope_has_a_header_list_of_its_own() -> None:
+    # The header list of a handshake is built once and copied: an application that changes its
+    # scope's list changes nothing in the next connection's.
+    first = websocket_scope("2.4", subprotocols=("chat",))
+    first["headers"].append((b"x-asgiws", b"bye"))
+    second = websocket_scope("2.4", subprotocols=("chat",))
+    assert (b"x-asgiws", b"bye") not in second["headers"]
+    assert second["headers"] == first["headers"][:-1]
+
+
+def test_a_handshake_given_lists_gets_the_same_headers_as_with_tuples() -> None:
+    listed = Handshake(headers=[["Authorization", "Bearer t"]], cookies=[["session", "abc"]])  # type: ignore[arg-type]
+    tupled = Handshake(headers=(("Authorization", "Bearer t"),), cookies=(("session", "abc"),))
+    assert websocket_scope(handshake=listed, subprotocols=["chat"])["headers"] == websocket_scope(handshake=tupled, subprotocols=["chat"])["headers"]

@@ -13,6 +13,7 @@ Origin of the page. :class:`Handshake` changes any of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -96,7 +97,7 @@ def websocket_scope(
         path: the request target: a path, with a query string if any (``/ws?token=x``).
         handshake: how the handshake looks; a browser at ``http://localhost:8000`` by default.
     """
-    shake = handshake or Handshake()
+    shake = handshake or _BROWSER
     route, query = split_target(path)
     scope: dict[str, Any] = {
         "type": "websocket",
@@ -109,9 +110,27 @@ def websocket_scope(
         "path": route,
         "raw_path": path.partition("?")[0].encode("latin-1"),
         "query_string": query,
-        "headers": shake.header_list(subprotocols),
+        "headers": _header_list(shake, subprotocols),
         "subprotocols": list(subprotocols),
     }
     if denial:
         scope["extensions"] = {Extension.DENIAL_RESPONSE.value: {}}
     return scope
+
+
+_BROWSER = Handshake()
+
+
+def _header_list(handshake: Handshake, subprotocols: tuple[str, ...] | list[str]) -> list[tuple[bytes, bytes]]:
+    try:
+        return list(_headers(handshake, tuple(subprotocols)))
+    except TypeError:  # a handshake given lists where it takes tuples cannot be a key: built as it is
+        return handshake.header_list(subprotocols)
+
+
+# The generated tests open a connection per walk of their sweep and per example, nearly all with
+# the same handshake: its header list is built once (each scope gets a list of its own, an
+# application may change it). Bounded, as the handshakes and offers a caller passes are not.
+@lru_cache(maxsize=64)
+def _headers(handshake: Handshake, subprotocols: tuple[str, ...]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple(handshake.header_list(subprotocols))

@@ -27,7 +27,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..engine import DISCONNECT_CODES, ClientAction, SimulatedServer, Vanish, action_for
-from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal
+from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, MESSAGE_TYPES, TRANSITIONS, MessageType, Side, Signal
 from . import strategies
 
 __all__ = ["JSON_VALUES", "ActionKind", "DrawnClient", "action_kinds", "kind_name"]
@@ -67,11 +67,12 @@ def kind_name(message: Mapping[str, Any], *, vanishes: bool = False) -> str:
     """The name of the :class:`ActionKind` whose action makes the server deliver ``message``."""
     if vanishes:
         return _SIGNAL_VERBS[Signal.SEND_FAILED]
-    message_type = MessageType(message["type"])
+    message_type = MESSAGE_TYPES[message["type"]]
     payload = [name for name in _payload_names(message_type) if message.get(name) is not None]
     return "_".join([_VERBS[message_type], *payload])
 
 
+@cache
 def _payload_names(message_type: MessageType) -> tuple[str, ...]:
     # The keys of which a message carries exactly one (text or bytes): one kind each.
     groups = strategies.exactly_one(MESSAGE_SCHEMAS[message_type].constraints)

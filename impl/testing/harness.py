@@ -29,29 +29,30 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Coroutine, Generator, Mapping
-from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from starlette.responses import Response
 from starlette.websockets import WebSocketDisconnect
 
-from .._context import Context, context_from_scope
+from .._context import context_from_scope
 from ..coverage import Coverage, Pair
 from ..engine import SimulatedServer, Vanish, drive
 from ..spec import (
     EXTENSION_NOT_ADVERTISED,
     MESSAGE_SIDE,
+    MESSAGE_TYPES,
     SEND_FAILED_CLOSE_CODE,
     TRANSITIONS,
     UNEXPECTED_DATA,
     UNKNOWN_TYPE,
+    Guard,
     MessageType,
     Side,
     Signal,
     ViolationKind,
 )
 from .adapters import STARLETTE, Adapter
-from .call_outcomes import CallOutcome, Forwarded, Raises, Returns
+from .call_outcomes import ANY_KIND, CallOutcome, Forwarded, Raises, Returns
 from .known import (
     NO_CLAUSE,
     Difference,
@@ -70,18 +71,29 @@ Factory = Callable[..., Any]
 #: What the spec expects a call that may wait for the client to do, step by step.
 Prediction = Generator[None, None, CallOutcome]
 Message = dict[str, Any]
+#: The spec's verdict on a call: the rule's clauses, the message as the verdict read it, and the states it was judged in.
+Verdict = tuple[tuple[str, ...], str, tuple[str, str]]
 
 #: The ``mode`` values ``send_json``/``receive_json`` accept.
 JSON_MODES = ("text", "binary")
 
 _R, _S = Side.RECEIVE, Side.SEND
+_RECEIVING, _SENDING = _R.value, _S.value
 _CONNECT, _DATA = MessageType.CONNECT.value, MessageType.RECEIVE.value
 _ACCEPT, _SEND, _CLOSE = MessageType.ACCEPT.value, MessageType.SEND.value, MessageType.CLOSE.value
 _START, _BODY = MessageType.RESPONSE_START.value, MessageType.RESPONSE_BODY.value
 _RECEIVE_ROWS = TRANSITIONS[Side.RECEIVE]
 _ANY = ("any", "any")
+#: The one field a row's guard reads.
+_GUARD = Guard.MORE_BODY.value[0]
 _SEND_FAILED_CLAUSES = next(row.clauses for row in TRANSITIONS[Side.SEND] if row.trigger is Signal.SEND_FAILED)
 _SIDES: dict[str, Side] = {kind.value: side for kind, side in MESSAGE_SIDE.items()}
+_RETURNS_NONE = Returns(None)
+#: How send_json() writes its payload, as ``json.dumps(data, separators=(",", ":"), ensure_ascii=False)``
+#: does, without building an encoder per call.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+#: What a send raises once the transport has gone (WS-041).
+_TRANSPORT_GONE = Raises(WebSocketDisconnect, ViolationKind.PEER_GONE, code=SEND_FAILED_CLOSE_CODE, reason="")
 
 
 class Divergence(AssertionError):
@@ -129,10 +141,6 @@ class _Expected(Exception):
         self.outcome = outcome
 
 
-class _TransportGone(_Expected):
-    """The server's ``send()`` raised ``OSError`` for a message the spec let through."""
-
-
 class _Abandoned(BaseException):
     """Thrown into a call left waiting when the test ends; a BaseException so that no ``except Exception`` keeps it."""
 
@@ -169,14 +177,6 @@ class _Call:
         return text if self.item is None else f"{text} (item {self.item})"
 
 
-@dataclass
-class _Result:
-    """How a call ended, for the caller that needs to know (the iterators)."""
-
-    waiting: bool
-    outcome: CallOutcome | None = None
-
-
 def _type_of(message: Any) -> str | None:
     kind = message.get("type") if type(message) is dict or isinstance(message, Mapping) else None
     return kind if type(kind) is str else None
@@ -208,7 +208,7 @@ class Harness:
         self._version = context.version.value
         self.denial = context.denial
         self.subprotocols = context.subprotocols
-        self._context = Context(context.version, context.denial, context.subprotocols)
+        self._context = context
         self.server = SimulatedServer(denial=context.denial)
         self.coverage = coverage
         #: The pairs exercised here, as (version, side, state, message type) strings.
@@ -224,9 +224,10 @@ class Harness:
         #: Every call made on this harness, in order, as (method, args, kwargs): the program that replays it.
         self.trace: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self._tracing = True
-        # The last verdict of the spec: the rule's clauses, the message as the verdict read it, and
-        # the states it was judged in; and the call it was for. A divergence is named after them.
-        self._why: tuple[tuple[str, ...], str, tuple[str, str]] = ((NO_CLAUSE,), "no message", self.node.names)
+        # The last verdict of the spec, and the call it was for: a divergence is named after them.
+        # Most verdicts are never read, so a clause found by a search of the tables is kept as the
+        # search, run by _verdict() when a divergence needs it (its inputs are immutable).
+        self._why: Verdict | Callable[[], Verdict] = ((NO_CLAUSE,), "no message", self.node.names)
         self._call_name = "check"
 
     @property
@@ -269,7 +270,7 @@ class Harness:
         if _SIDES[message["type"]] is _S:
             self.send(message, valid=True)
             return
-        if self.server.deliverable(MessageType(message["type"])):
+        if self.server.deliverable(MESSAGE_TYPES[message["type"]]):
             self.client(message)
         else:
             self.misbehave(message)
@@ -360,18 +361,18 @@ class Harness:
         It stops early when the iterator ends, raises, or waits for the client.
         """
         iterator = self.adapter.iterate(self.websocket, method)
-        key, decode = {"iter_text": ("text", _same), "iter_bytes": ("bytes", _same), "iter_json": ("text", _json)}[method]
+        key, decode = _ITEMS[method]
 
         def close() -> None:
             _finish(iterator.aclose())
 
         for item in range(count):
-            result = self._call(f"{method}().__anext__", (), iterator.__anext__(), self._data(key, decode, iterating=True), item=item)
-            if result.waiting:
+            outcome = self._call(f"{method}().__anext__", (), iterator.__anext__(), self._data(key, decode, iterating=True), item=item)
+            if outcome is None:
                 assert self.pending is not None
                 self.pending.after = close  # once the client answers, or at the end of the test
                 return
-            if not isinstance(result.outcome, Returns):
+            if not isinstance(outcome, Returns):
                 break
         close()
 
@@ -439,7 +440,8 @@ class Harness:
         prediction: Prediction | Callable[[], CallOutcome],
         *,
         item: int | None = None,
-    ) -> _Result:
+    ) -> CallOutcome | None:
+        # How the call ended, for the caller that needs to know (the iterators); None while it waits.
         return self._continue(_Call(name, arguments, coroutine, prediction, item))
 
     def _resume(self) -> None:
@@ -452,21 +454,30 @@ class Harness:
             if pending.after is not None and self.pending is not pending:
                 pending.after()
 
-    def _continue(self, call: _Call) -> _Result:
-        self._call_name = call.name.removesuffix("().__anext__")
-        done, value, error = drive(call.coroutine)
+    def _continue(self, call: _Call) -> CallOutcome | None:
+        self._call_name = call.name
+        # What drive() returns is passed on, never held here: the traceback of an error the
+        # implementation raised reaches this frame (the frames of drive and of the coroutine
+        # link back to it), and a reference from here would close a cycle that only the garbage
+        # collector frees. A fuzzing run raises thousands; collecting them cost more than the calls.
+        return self._settle(call, *drive(call.coroutine))
+
+    def _settle(self, call: _Call, done: bool, value: Any, error: BaseException | None) -> CallOutcome | None:
         outcome: CallOutcome | None
+        prediction = call.prediction
         try:
-            outcome = call.prediction() if callable(call.prediction) else next(call.prediction)
+            if callable(prediction):  # a call that never waits
+                outcome = prediction()
+            else:
+                next(prediction)
+                outcome = None  # the spec waits for the client's next message
         except StopIteration as stop:
             outcome = stop.value
         except _Expected as expected:
             outcome = expected.outcome
-        else:
-            outcome = outcome if callable(call.prediction) else None
         if not done and outcome is None:
             self.pending = call
-            return _Result(waiting=True)
+            return None
         if not done:
             _abandon(call.coroutine)
             assert outcome is not None
@@ -477,50 +488,58 @@ class Harness:
                 outcome="waited",
             )
         if outcome is None:
-            assert not callable(call.prediction)
-            call.prediction.close()
+            assert not callable(prediction)
+            prediction.close()
             got = f"raised {error!r}" if error is not None else f"returned {value!r}"
             did = _did(value, error)
             self._fail(f"{call} {got}; the spec says it waits for the client's next message", expected="waits", happened=did, outcome=did)
         assert outcome is not None
         self._judge(call, outcome, value, error)
-        return _Result(waiting=False, outcome=outcome)
+        return outcome
 
     def _judge(self, call: _Call, expected: CallOutcome, value: Any, error: BaseException | None) -> None:
-        outline = _outline(expected)
+        # Every text here is built only for a failure: most calls agree with the spec.
         if isinstance(expected, Returns):
             if error is not None:
                 did = _did(value, error)
-                self._fail(f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}", expected=outline, happened=did, outcome=did)
+                self._fail(
+                    f"{call} raised {type(error).__name__}: {error}; the spec says it {expected}",
+                    expected=_outline(expected),
+                    happened=did,
+                    outcome=did,
+                )
             if not (value == expected.value or repr(value) == repr(expected.value)):
                 self._fail(
                     f"{call} returned {value!r}; the spec says it {expected}",
-                    expected=outline,
+                    expected=_outline(expected),
                     happened="returned another value",
                     outcome="returned another value",
                 )
             return
         if error is None:
-            self._fail(f"{call} returned {value!r}; the spec says it {expected}", expected=outline, happened="returned", outcome="returned")
+            self._fail(
+                f"{call} returned {value!r}; the spec says it {expected}", expected=_outline(expected), happened="returned", outcome="returned"
+            )
         assert error is not None
         problem = expected.mismatch(error)
         if problem is not None:
             raised = f"raised {type(error).__name__}"
             self._fail(
                 f"{call} {raised}: {error}; the spec says it {expected}, but {problem.text}",
-                expected=outline,
+                expected=_outline(expected),
                 happened=raised + ("" if isinstance(error, expected.family) else f", not a {expected.family.__name__}"),
                 outcome=f"{raised} {problem.outline}" if problem.outline else raised,
             )
 
     def _fail(self, text: str, *, expected: str, happened: str, outcome: str) -> None:
+        name = self._call_name.removesuffix("().__anext__")  # an iterator's step is named after its method
         receive, send = self.node.names
         where = f"spec {self.version.value}, {'with' if self.denial else 'without'} the denial extension, offered {list(self.subprotocols)}"
-        clauses, message, states = self._why
+        clauses, message, states = self._verdict()
         difference = Difference(
             clause=clauses[0],
             clauses=clauses,
-            call=self._call_name,
+            call=name,
             message=message,
             receive=states[0],
             send=states[1],
@@ -531,14 +550,15 @@ class Harness:
             program=write_program(self.trace),
             detail=text,
         )
-        raise Divergence(f"{text} [{where}; the spec's states: receive {receive} / send {send}; {clauses[0]} {self._call_name}]", difference)
+        raise Divergence(f"{text} [{where}; the spec's states: receive {receive} / send {send}; {clauses[0]} {name}]", difference)
 
     # -- what the spec expects: the predictions -----------------------------------------------------
 
     def _record(self, side: Side, kind: str | None, *, allowed: bool, node: ModelNode | None = None) -> None:
         node = node or self.node
         if kind is not None:
-            self.exercised.add((self._version, side.value, node.names[0 if side is _R else 1], kind))
+            receiving = side is _R
+            self.exercised.add((self._version, _RECEIVING if receiving else _SENDING, node.names[not receiving], kind))
         if self.coverage is not None:
             self.coverage.record(self.version, side, node.states, kind, allowed=allowed)
 
@@ -550,10 +570,10 @@ class Harness:
                 self._record(_R, _type_of(inbox[self._cursor]), allowed=False)
             waiting = inbox[self._cursor] if self._cursor < len(inbox) else {"type": _DATA}
             self._refused(_R, self.node, _type_of(waiting), describe(waiting))
-            raise _Expected(Raises(RuntimeError))
+            raise _Expected(_raises(RuntimeError))
         if self._cursor == len(inbox):
             # What the call waits for: the rows the next message can take.
-            self._judged(next((row.clauses for row in _RECEIVE_ROWS if row.source is self.node.states[0]), (NO_CLAUSE,)), "no message")
+            self._why = functools.partial(_waiting_verdict, self.node)
         while self._cursor == len(inbox):
             yield
         message, valid = inbox[self._cursor], self.server.valid[self._cursor]
@@ -563,20 +583,25 @@ class Harness:
         if target is None:
             self._record(_R, kind, allowed=False)
             self._refused(_R, self.node, kind, describe(message))
-            raise _Expected(Raises(RuntimeError, self.node.refusal(_R, kind)))
+            raise _Expected(_raises(RuntimeError, self.node.refusal(_R, kind)))
         if not valid:
             self._record(_R, kind, allowed=False)  # refused for its fields: exercised all the same
             self._judged(field_clauses(message, self._context) or UNKNOWN_TYPE[_R], describe(message), stateless=True)
-            raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
+            raise _Expected(_raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
         self._record(_R, kind, allowed=True)
-        self._judged(transition_clauses(_R, self.node.states[0], kind or "", message), describe(message))
+        self._taken(_R, kind, message)
         self.node = target
         if not target.open(_R):
             self._disconnect = message
         return message
 
     def _sent(self, message: Any, valid: bool, *, json_payload: bool = False) -> CallOutcome:
-        """The spec's ``send()``: refuse by state, then by fields; else forward, and fail if the transport is gone."""
+        """The spec's ``send()``: refuse by state, then by fields; else forward, and fail if the transport is gone.
+
+        It returns the outcome, a refusal too, where the receiving predictions raise
+        :class:`_Expected` from inside their generators: most sends the machine tries are
+        refused, and an exception per refusal cost more than the rest of the prediction.
+        """
         kind = _type_of(message)
         target = self.node.step(_S, kind, message if kind is not None else None)
         if target is None:
@@ -586,21 +611,21 @@ class Harness:
             if refusal is ViolationKind.PEER_GONE:
                 assert self._disconnect is not None  # only a delivered disconnect ends the receive side
                 code, reason = self._disconnect["code"], self._disconnect.get("reason") or ""
-                raise _Expected(Raises(WebSocketDisconnect, refusal, code=code, reason=reason))
-            raise _Expected(Raises(RuntimeError, refusal))
+                return Raises(WebSocketDisconnect, refusal, code=code, reason=reason)
+            return _raises(RuntimeError, refusal)
         if not valid:
             self._record(_S, kind, allowed=False)  # refused for its fields: exercised all the same
             self._judged(field_clauses(message, self._context) or UNKNOWN_TYPE[_S], describe(message), stateless=True)
-            raise _Expected(Raises(RuntimeError, ViolationKind.INVALID_MESSAGE))
+            return _raises(RuntimeError, ViolationKind.INVALID_MESSAGE)
         self._record(_S, kind, allowed=True)
-        self._judged(transition_clauses(_S, self.node.states[1], kind or "", message), describe(message))
+        self._taken(_S, kind, message)
         self.node = target
         self._expected.append(Forwarded(message, json_payload))
         if self.server.failing:
             self._judged(_SEND_FAILED_CLAUSES, describe(message), target)
             self.node = target.send_failed()
-            raise _TransportGone(Raises(WebSocketDisconnect, ViolationKind.PEER_GONE, code=SEND_FAILED_CLOSE_CODE, reason=""))
-        return Returns(None)
+            return _TRANSPORT_GONE
+        return _RETURNS_NONE
 
     def _receive(self) -> Prediction:
         message = yield from self._take()
@@ -620,36 +645,45 @@ class Harness:
                 # Closing what is already closed does nothing (differences.md: close() can be called twice).
                 self._record(_S, _CLOSE, allowed=False)
                 self._refused(_S, self.node, _CLOSE, _CLOSE)
-                return Returns(None)
-        try:
-            return self._sent(message, valid)
-        except _TransportGone:
-            return Returns(None)  # the connection is gone, which is what the close wanted
+                return _RETURNS_NONE
+        outcome = self._sent(message, valid)
+        return _RETURNS_NONE if outcome is _TRANSPORT_GONE else outcome  # a connection gone is what the close wanted
 
     def _denial(self, start: Message, body: Message, valid: bool) -> CallOutcome:
-        self._sent(start, valid)
-        return self._sent(body, True)
+        outcome = self._sent(start, valid)
+        return outcome if isinstance(outcome, Raises) else self._sent(body, True)
 
     def _send_json(self, data: Any, mode: str) -> CallOutcome:
         if mode not in JSON_MODES:
             return self._bad_mode()
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        text = _JSON.encode(data)
         message = {"type": _SEND, "text": text} if mode == "text" else {"type": _SEND, "bytes": text.encode("utf-8")}
         return self._sent(message, True, json_payload=True)
 
     def _bad_mode(self) -> CallOutcome:
         # Starlette's API, not the spec: a mode other than "text" or "binary" is refused.
         self._judged((NO_CLAUSE,), "no message")
-        raise _Expected(Raises(RuntimeError, None))
+        raise _Expected(_raises(RuntimeError, None))
 
     def _judged(self, clauses: tuple[str, ...], message: str, node: ModelNode | None = None, *, stateless: bool = False) -> None:
         # The spec's latest verdict, kept to name a divergence after it. A rule that holds in every
         # state (a schema's, a type's) is judged in "any" state: where it was broken is no part of what it means.
         self._why = (clauses or (NO_CLAUSE,), message, _ANY if stateless else (node or self.node).names)
 
-    def _refused(self, side: Side, node: ModelNode, kind: Any, message: str) -> None:
-        clauses = refusal_clauses(side, node.states, kind, denial=self.denial)
-        self._judged(clauses, message, node, stateless=clauses in (UNKNOWN_TYPE[side], EXTENSION_NOT_ADVERTISED))
+    def _refused(self, side: Side, node: ModelNode, kind: str | None, message: str) -> None:
+        self._why = functools.partial(_refusal_verdict, side, node, kind, message, self.denial)
+
+    def _taken(self, side: Side, kind: str | None, message: Any) -> None:
+        # The row a message the spec lets through takes; the guard's field is read now, as the
+        # verdict was (the implementation holds the message and may change it afterwards). The
+        # message is of a known type, which is all describe() would say of it.
+        self._why = functools.partial(_transition_verdict, side, self.node, kind or "", message.get(_GUARD, False))
+
+    def _verdict(self) -> Verdict:
+        why = self._why
+        if callable(why):
+            why = self._why = why()
+        return why
 
     def _data(self, key: str, decode: Callable[[Any], Any], *, iterating: bool = False) -> Prediction:
         """``receive_text()`` and its kin: wait only for data that can come, and say what the message was."""
@@ -666,23 +700,47 @@ class Harness:
         if judged.step(_R, _DATA) is None:
             self._record(_R, _DATA, allowed=False, node=judged)
             self._refused(_R, judged, _DATA, _DATA)
-            raise _Expected(Raises(RuntimeError, judged.refusal(_R, _DATA)))
+            raise _Expected(_raises(RuntimeError, judged.refusal(_R, _DATA)))
         message = yield from self._take()
         if not self.node.open(_R):
             # The disconnect: the helpers raise it, the iterators end.
             if iterating:
-                raise _Expected(Raises(StopAsyncIteration, None))
+                raise _Expected(_raises(StopAsyncIteration, None))
             raise _Expected(Raises(WebSocketDisconnect, None, code=message["code"], reason=message.get("reason") or ""))
         payload = message.get(key)
         if payload is None:
             # A verdict on the payload's shape: which of bytes and text it carries is what it is about.
-            self._why = (UNEXPECTED_DATA, describe(message, payload=True), self._why[2])
-            raise _Expected(Raises(KeyError, ViolationKind.UNEXPECTED_DATA))
+            self._why = (UNEXPECTED_DATA, describe(message, payload=True), self._verdict()[2])
+            raise _Expected(_raises(KeyError, ViolationKind.UNEXPECTED_DATA))
         try:
             return Returns(decode(payload))
         except ValueError:
-            self._why = ((NO_CLAUSE,), self._why[1], self._why[2])
-            raise _Expected(Raises(ValueError, None)) from None
+            _, read, states = self._verdict()
+            self._why = ((NO_CLAUSE,), read, states)
+            raise _Expected(_raises(ValueError, None)) from None
+
+
+def _waiting_verdict(node: ModelNode) -> Verdict:
+    clauses = next((row.clauses for row in _RECEIVE_ROWS if row.source is node.states[0]), (NO_CLAUSE,))
+    return clauses, "no message", node.names
+
+
+def _refusal_verdict(side: Side, node: ModelNode, kind: str | None, message: str, denial: bool) -> Verdict:
+    clauses = refusal_clauses(side, node.states, kind, denial=denial)
+    # A rule that holds in every state (a type's, an extension's) is judged in "any" state.
+    stateless = clauses in (UNKNOWN_TYPE[side], EXTENSION_NOT_ADVERTISED)
+    return clauses or (NO_CLAUSE,), message, _ANY if stateless else node.names
+
+
+def _transition_verdict(side: Side, node: ModelNode, kind: str, guarded: Any) -> Verdict:
+    state = node.states[0 if side is _R else 1]
+    return transition_clauses(side, state, kind, {_GUARD: guarded}) or (NO_CLAUSE,), kind, node.names
+
+
+@functools.cache
+def _raises(family: type[BaseException], kind: Any = ANY_KIND) -> Raises:
+    # Outcomes are frozen and compared by value: one is shared per family and kind, not built per call.
+    return Raises(family, kind)
 
 
 def _outline(outcome: CallOutcome) -> str:
@@ -715,6 +773,10 @@ def _json(payload: Any) -> Any:
     return json.loads(payload if isinstance(payload, str) else payload.decode("utf-8"))
 
 
+# What each iterator's items are read from, and how.
+_ITEMS: dict[str, tuple[str, Callable[[Any], Any]]] = {"iter_text": ("text", _same), "iter_bytes": ("bytes", _same), "iter_json": ("text", _json)}
+
+
 def _abandon(coroutine: Coroutine[Any, Any, Any]) -> None:
     # Unwind a call left waiting; closing would leave an async generator
     # marked as running, throwing an exception unwinds it.
@@ -726,6 +788,5 @@ def _abandon(coroutine: Coroutine[Any, Any, Any]) -> None:
 
 
 def _finish(coroutine: Coroutine[Any, Any, Any]) -> None:
-    done, _, _ = drive(coroutine)
-    if not done:
+    if not drive(coroutine)[0]:  # the error it may raise is not kept: see Harness._continue
         _abandon(coroutine)

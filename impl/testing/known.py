@@ -260,9 +260,10 @@ def describe(message: Any, *, payload: bool = False) -> str:
     >>> describe({"type": "websocket.receive", "bytes": b"x", "text": None}, payload=True)
     'websocket.receive(bytes, text=None)'
     """
-    kind = message.get("type") if isinstance(message, Mapping) else None
+    mapping = type(message) is dict or isinstance(message, Mapping)  # the plain dict first: the ABC's check costs more
+    kind = message.get("type") if mapping else None
     if not isinstance(kind, str) or kind not in _TYPES:
-        return "not a message" if not isinstance(message, Mapping) else "unknown type"
+        return "not a message" if not mapping else "unknown type"
     if not payload or not _PAYLOADS[kind]:
         return kind
     shown = [name if message[name] is not None else f"{name}=None" for name in _PAYLOADS[kind] if name in message]

@@ -52,7 +52,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from .._context import VERSION_RANK
 from ..coverage import Coverage
 from ..engine import websocket_scope
-from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, TRANSITIONS, MessageType, Side, Signal, SpecVersion, State, ValueKind
+from ..spec import MESSAGE_SCHEMAS, MESSAGE_SIDE, MESSAGE_TYPES, TRANSITIONS, MessageType, Side, Signal, SpecVersion, State, ValueKind
 from . import strategies
 from .adapters import STARLETTE, Adapter, adapter_named, rule_call
 from .drawn_client import JSON_VALUES, ActionKind, action_kinds, kind_name
@@ -214,6 +214,7 @@ def _raw_rules(invalid: bool) -> list[RuleSpec]:
     return specs
 
 
+@cache
 def _raw_rule_name(message_type: MessageType) -> str:
     return "app_raw_" + message_type.value.removeprefix("websocket.").replace(".", "_")
 
@@ -455,7 +456,7 @@ def _helper_step(harness: Harness, message: Message, call: Callable[[Harness], N
     # Deliver one message as a rule could, call the helper, and take back what it left queued.
     if rules is not None and _rule_for(harness, message) not in rules:
         return
-    if harness.server.deliverable(MessageType(message["type"])):
+    if harness.server.deliverable(MESSAGE_TYPES[message["type"]]):
         harness.client(message)
     else:
         harness.misbehave(message)
@@ -635,7 +636,7 @@ def _walk(harness: Harness, message: Message, rules: Collection[str] | None) -> 
 
 def _rule_for(harness: Harness, message: Message) -> str:
     # The rule of the machine that could do what Harness.play does with this message.
-    message_type = MessageType(message["type"])
+    message_type = MESSAGE_TYPES[message["type"]]
     if _side(message) is Side.SEND:
         return _raw_rule_name(message_type)
     return f"client_{kind_name(message)}" if harness.server.deliverable(message_type) else "server_misbehaves"

@@ -51,8 +51,10 @@ class ModelNode:
         self.states = states
         self.names = (states[0].name, states[1].name)
         self._answers: tuple[dict[tuple[object, bool], ModelNode | None], dict[tuple[object, bool], ModelNode | None]] = ({}, {})
-        self._refusals: dict[tuple[Side, object], ViolationKind] = {}
-        self._open: dict[Side, bool] = {}
+        # Per side (receive, send), as step's answers are: the harness asks these at every call,
+        # and a key of the side's enum would cost a hash in Python each time.
+        self._refusals: tuple[dict[object, ViolationKind], dict[object, ViolationKind]] = ({}, {})
+        self._open: list[bool | None] = [None, None]
         self._failed: ModelNode | None = None
 
     def __repr__(self) -> str:
@@ -79,16 +81,19 @@ class ModelNode:
 
     def open(self, side: Side) -> bool:
         """Whether ``side`` can still take any message at all."""
-        if side not in self._open:
-            self._open[side] = any(self.step(side, m.value) is not None for m, s in MESSAGE_SIDE.items() if s is side)
-        return self._open[side]
+        index = side is Side.SEND
+        found = self._open[index]
+        if found is None:
+            found = self._open[index] = any(self.step(side, m.value) is not None for m, s in MESSAGE_SIDE.items() if s is side)
+        return found
 
     def refusal(self, side: Side, message_type: object) -> ViolationKind:
         """Why the spec refuses a message of this type here (ask only about a refused one)."""
-        key = (side, message_type)
-        if key not in self._refusals:
-            self._refusals[key] = self._oracle.model.refusal(side, self.states, message_type)
-        return self._refusals[key]
+        refusals = self._refusals[side is Side.SEND]
+        found = refusals.get(message_type)
+        if found is None:
+            found = refusals[message_type] = self._oracle.model.refusal(side, self.states, message_type)
+        return found
 
 
 class Oracle:
