@@ -33,8 +33,9 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from . import spec
 from ._compiled import CheckedCalls
+from ._machine import Node
 from ._state import ConnectionState
-from .exceptions import NotConnectedError, PeerGoneError, UnexpectedDataError
+from .exceptions import NotConnectedError, PeerGoneError, ProtocolViolation, UnexpectedDataError
 from .spec import MessageType, Side, SpecVersion, State
 
 __all__ = ["WebSocket", "WebSocketClose"]
@@ -189,10 +190,16 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
             WrongStateError: the handshake was already answered.
         """
         if _START not in self._connection_state.node.send:
-            probe = {"type": _START}
-            error = self._connection_state.explain(Side.SEND, probe)
-            raise self._connection_state.explain(Side.SEND, probe, text=_NO_DENIAL) if error.clauses == spec.EXTENSION_NOT_ADVERTISED else error
+            raise self._no_denial_response()
         await response(self.scope, self.receive, self.send)
+
+    def _no_denial_response(self) -> ProtocolViolation:
+        # Built here and raised by the caller: a frame that raises an error it
+        # holds in a local is reached by the error's traceback, a cycle only
+        # the garbage collector frees.
+        probe = {"type": _START}
+        error = self._connection_state.explain(Side.SEND, probe)
+        return self._connection_state.explain(Side.SEND, probe, text=_NO_DENIAL) if error.clauses == spec.EXTENSION_NOT_ADVERTISED else error
 
     # -- data -----------------------------------------------------------------------------
 
@@ -217,11 +224,7 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
             node = connect.next
         if not node.receive:
             raise state.exhausted(Side.RECEIVE)
-        error = state.machine.explain(node, Side.RECEIVE, _DATA)
-        text = _NOT_ACCEPTED if node.states.send is State.CONNECTING else f"Cannot receive data: {error.rule} [{error.clause}]"
-        error = state.machine.explain(node, Side.RECEIVE, _DATA, text=text, cls=NotConnectedError)
-        error.states = state.states
-        raise error
+        raise _no_data(state, node)
 
     def _unexpected(self, message: Message, key: str) -> UnexpectedDataError:
         wanted, got = ("text", "binary") if key == "text" else ("binary", "text")
@@ -313,6 +316,16 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         message = {"type": "websocket.send", "text": text} if mode == "text" else {"type": "websocket.send", "bytes": text.encode("utf-8")}
         await self._send_message(message)
+
+
+def _no_data(state: ConnectionState, node: Node) -> ProtocolViolation:
+    # Why no data can come in this node, in Starlette's words before the accept;
+    # built here and raised by the caller, so that no raising frame holds it.
+    error = state.machine.explain(node, Side.RECEIVE, _DATA)
+    text = _NOT_ACCEPTED if node.states.send is State.CONNECTING else f"Cannot receive data: {error.rule} [{error.clause}]"
+    error = state.machine.explain(node, Side.RECEIVE, _DATA, text=text, cls=NotConnectedError)
+    error.states = state.states
+    return error
 
 
 class WebSocketClose:

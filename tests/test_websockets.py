@@ -14,7 +14,9 @@ the interleavings of a reader and a writer task.
 from __future__ import annotations
 
 import asyncio
+import gc
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1863,3 +1865,38 @@ def test_an_oserror_racing_the_disconnect_keeps_the_clients_code() -> None:
         assert (caught.value.code, caught.value.reason) == (1001, "going away")
 
     asyncio.run(scenario())
+
+
+async def _receive_text_before_the_accept(ws: WebSocket) -> None:
+    await ws.receive_text()
+
+
+async def _denial_response_after_the_accept(ws: WebSocket) -> None:
+    await ws.accept()
+    await ws.send_denial_response(PlainTextResponse("no", 403))
+
+
+async def _data_before_the_accept(ws: WebSocket) -> None:
+    await ws.send({"type": "websocket.send", "text": "x"})
+
+
+@pytest.mark.parametrize("call", [_receive_text_before_the_accept, _denial_response_after_the_accept, _data_before_the_accept])
+def test_a_refusal_leaves_no_cycle_for_the_garbage_collector(call: Callable[[WebSocket], Awaitable[None]]) -> None:
+    # A frame that raises an error it holds in a local is reached by the
+    # error's traceback: the two keep each other alive until the collector
+    # runs. Here reference counting alone must free the refusal.
+    async def refused() -> weakref.ref[BaseException]:
+        server = ScriptedServer({"type": "websocket.connect"})
+        ws = WebSocket(websocket_scope(denial=True), server.receive, server.send)
+        try:
+            await call(ws)
+        except asgiws.ProtocolViolation as error:
+            return weakref.ref(error)
+        raise AssertionError("not refused")
+
+    gc.disable()
+    try:
+        freed = asyncio.run(refused())
+        assert freed() is None
+    finally:
+        gc.enable()
