@@ -44,6 +44,17 @@ __all__ = ["WebSocket", "WebSocketClose"]
 _TO_STARLETTE: dict[State, WebSocketState] = {state: WebSocketState(state.value) for state in State}
 _FROM_STARLETTE: dict[WebSocketState, State] = {value: key for key, value in _TO_STARLETTE.items()}
 
+# Starlette's pair of states for each node of the compiled machines (a few
+# dozen in all), read on every client_state: a node hashes by identity in C,
+# where a State, a plain Enum, hashes in Python.
+_STARLETTE_STATES: dict[Node, tuple[WebSocketState, WebSocketState]] = {}
+
+
+def _starlette_states(node: Node) -> tuple[WebSocketState, WebSocketState]:
+    pair = _STARLETTE_STATES[node] = (_TO_STARLETTE[node.states.receive], _TO_STARLETTE[node.states.send])
+    return pair
+
+
 # Message types as plain strings: the nodes are keyed by them, and an enum
 # attribute costs a lookup per call.
 _CONNECT, _RECEIVE_TYPE, _CLOSE, _START = (t.value for t in (MessageType.CONNECT, MessageType.RECEIVE, MessageType.CLOSE, MessageType.RESPONSE_START))
@@ -118,7 +129,11 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
     @property
     def client_state(self) -> WebSocketState:
         """The receive side: what the server has delivered so far."""
-        return _TO_STARLETTE[self._connection_state.node.states.receive]
+        node = self._connection_state.node
+        try:
+            return _STARLETTE_STATES[node][0]
+        except KeyError:  # the node's first reading
+            return _starlette_states(node)[0]
 
     @client_state.setter
     def client_state(self, value: WebSocketState) -> None:
@@ -127,7 +142,11 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
     @property
     def application_state(self) -> WebSocketState:
         """The send side: what the application has sent so far."""
-        return _TO_STARLETTE[self._connection_state.node.states.send]
+        node = self._connection_state.node
+        try:
+            return _STARLETTE_STATES[node][1]
+        except KeyError:  # the node's first reading
+            return _starlette_states(node)[1]
 
     @application_state.setter
     def application_state(self, value: WebSocketState) -> None:
