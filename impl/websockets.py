@@ -209,16 +209,8 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
             WrongStateError: the handshake was already answered.
         """
         if _START not in self._connection_state.node.send:
-            raise self._no_denial_response()
+            raise _no_denial_response(self._connection_state)
         await response(self.scope, self.receive, self.send)
-
-    def _no_denial_response(self) -> ProtocolViolation:
-        # Built here and raised by the caller: a frame that raises an error it
-        # holds in a local is reached by the error's traceback, a cycle only
-        # the garbage collector frees.
-        probe = {"type": _START}
-        error = self._connection_state.explain(Side.SEND, probe)
-        return self._connection_state.explain(Side.SEND, probe, text=_NO_DENIAL) if error.clauses == spec.EXTENSION_NOT_ADVERTISED else error
 
     # -- data -----------------------------------------------------------------------------
 
@@ -337,9 +329,21 @@ class WebSocket(CheckedCalls, StarletteWebSocket):
         await self._send_message(message)
 
 
+# The refusals a helper raises in its own terms are built here and raised by
+# the caller: a frame that raises an error it holds in a local is reached by
+# the error's traceback, a cycle only the garbage collector frees.
+
+
+def _no_denial_response(state: ConnectionState) -> ProtocolViolation:
+    # Why no denial response can start, in Starlette's words where the server
+    # does not advertise the extension.
+    probe = {"type": _START}
+    error = state.explain(Side.SEND, probe)
+    return state.explain(Side.SEND, probe, text=_NO_DENIAL) if error.clauses == spec.EXTENSION_NOT_ADVERTISED else error
+
+
 def _no_data(state: ConnectionState, node: Node) -> ProtocolViolation:
-    # Why no data can come in this node, in Starlette's words before the accept;
-    # built here and raised by the caller, so that no raising frame holds it.
+    # Why no data can come in this node, in Starlette's words before the accept.
     error = state.machine.explain(node, Side.RECEIVE, _DATA)
     text = _NOT_ACCEPTED if node.states.send is State.CONNECTING else f"Cannot receive data: {error.rule} [{error.clause}]"
     error = state.machine.explain(node, Side.RECEIVE, _DATA, text=text, cls=NotConnectedError)

@@ -140,11 +140,14 @@ class SimulatedServer:
         self.failing = False
         self.violations: list[ProtocolViolation] = []
         self._accepted = False
-        # deliverable()'s answers for the states the server has seen, forgotten when they move:
-        # the generated machine asks before every step (its preconditions).
-        self._deliverable: dict[MessageType, bool] = {}
         # The connection as the server has seen it: every message's type followed.
         self._seen = ConnectionState({"type": "websocket", "extensions": {Extension.DENIAL_RESPONSE.value: {}} if denial else {}})
+        # deliverable()'s answers in the node they were given in, started again
+        # whenever the node moves: the generated machine asks before every step
+        # (its preconditions). Whether the handshake was accepted changes only
+        # with the node.
+        self._deliverable: dict[MessageType, bool] = {}
+        self._deliverable_in = self._seen.node
 
     # -- what the server has seen -----------------------------------------------------------
 
@@ -162,6 +165,8 @@ class SimulatedServer:
         # Data needs an accepted handshake: after a close or a denial before the
         # accept no data ever comes (J-04, J-05), which the state pair alone
         # cannot tell from a close after it (AMB-31); the server remembers.
+        if self._seen.node is not self._deliverable_in:
+            self._deliverable, self._deliverable_in = {}, self._seen.node
         found = self._deliverable.get(message_type)
         if found is None:
             found = (message_type is not MessageType.RECEIVE or self._accepted) and self._seen.allows(Side.RECEIVE, message_type.value)
@@ -179,7 +184,6 @@ class SimulatedServer:
         """Queue a message the client's behaviour produced; it must be :meth:`deliverable`."""
         assert self._seen.allows(Side.RECEIVE, message["type"]), f"a conformant server cannot deliver {message['type']!r} now"
         self._seen.follow(Side.RECEIVE, message)
-        self._deliverable.clear()
         self._queue(message, valid=True)
 
     def inject(self, message: Any, *, valid: bool) -> None:
@@ -232,11 +236,9 @@ class SimulatedServer:
             msg = f"the server refused the message: {refused}"
             raise RuntimeError(msg)
         self._seen.follow(Side.SEND, message)
-        self._deliverable.clear()
         self._accepted = self._accepted or self._seen.states.send is State.CONNECTED
         if self.failing:
             self._seen.send_failed()
-            self._deliverable.clear()
             if self.judge is not None:
                 self.judge.send_failed()
             msg = "the client has gone"
